@@ -1,0 +1,41 @@
+// The translation interface. The engine only sees this; backends live in their own folders and are
+// named in one place (registry.cpp).
+// Threads: a Translator is loaded once (may be shared); translate() is called from one thread at a
+// time unless the backend says otherwise.
+#pragma once
+
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stream_tts/status.h"
+
+namespace stream_tts {
+
+struct TranslatorConfig {
+  std::string backend = "none";  // "none" | (later) "llama" | "nmt" | "worker:<name>"
+  std::string model;             // model name or path; backend-specific
+  int max_tokens = 256;          // upper bound on generated tokens per sentence
+  int gpu_layers = 0;            // layers offloaded to the GPU where built with CUDA
+  int threads = 0;               // 0 = backend default
+  std::string source_lang = "en";
+  std::string target_lang = "ja";
+};
+
+class Translator {
+ public:
+  virtual ~Translator() = default;
+  virtual std::string name() const = 0;
+  // Language of the output; empty for pass-through (the text keeps its language).
+  virtual std::string target_lang() const = 0;
+  // Translates one sentence. Deterministic (greedy). May be cancelled between steps.
+  virtual Result<std::string> translate(std::string_view sentence, std::stop_token stop = {}) = 0;
+};
+
+// Throws Error (kInvalidArgument for an unknown backend, kNotFound for a missing model).
+std::unique_ptr<Translator> make_translator(const TranslatorConfig& config);
+std::vector<std::string> translator_backends();
+
+}  // namespace stream_tts

@@ -1,0 +1,17 @@
+// The one place synthesizer backends are named.
+#include "tts/espeak/espeak_synthesizer.h"
+#include "tts/openjtalk/openjtalk_synthesizer.h"
+#include "tts/synthesizer.h"
+
+namespace stream_tts {
+
+std::vector<std::string> synthesizer_backends() { return {"openjtalk", "espeak"}; }
+
+std::unique_ptr<Synthesizer> make_synthesizer(const SynthesizerConfig& config) {
+  if (config.backend == "openjtalk") return make_openjtalk_synthesizer(config);
+  if (config.backend == "espeak") return make_espeak_synthesizer(config);
+  throw Error(StatusCode::kInvalidArgument,
+              "unknown synthesizer backend '" + config.backend + "' (available: openjtalk, espeak)");
+}
+
+}  // namespace stream_tts
