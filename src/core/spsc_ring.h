@@ -50,17 +50,32 @@ class SpscRing {
     return n;
   }
 
+  // Consumer: drops up to n values without copying them; returns how many were dropped.
+  // Lets a consumer cancel exactly what was written before a given point, unlike discard_all(),
+  // which would also drop values the producer pushed after the cancellation was requested.
+  size_t skip(size_t n) {
+    const size_t tail = tail_.load(std::memory_order_relaxed);
+    const size_t head = head_.load(std::memory_order_acquire);
+    n = std::min(n, head - tail);
+    tail_.store(tail + n, std::memory_order_release);
+    return n;
+  }
+
   // Consumer: drops everything buffered (used to cancel playback).
   void discard_all() { tail_.store(head_.load(std::memory_order_acquire), std::memory_order_release); }
 
  private:
+  // n == 0 returns early: callers may pass an empty span's nullptr, and memcpy(nullptr, ..., 0)
+  // is undefined behaviour (UBSan reports it).
   void copy_in(size_t pos, const T* src, size_t n) {
+    if (n == 0) return;
     const size_t start = pos & mask_;
     const size_t first = std::min(n, capacity_ - start);
     std::memcpy(&data_[start], src, first * sizeof(T));
     std::memcpy(&data_[0], src + first, (n - first) * sizeof(T));
   }
   void copy_out(size_t pos, T* dst, size_t n) const {
+    if (n == 0) return;
     const size_t start = pos & mask_;
     const size_t first = std::min(n, capacity_ - start);
     std::memcpy(dst, &data_[start], first * sizeof(T));

@@ -1,0 +1,52 @@
+#include "cli_config.h"
+
+#include <cmath>
+
+#include "core/log.h"
+
+namespace stream_tts::cli {
+
+std::vector<std::string> CliConfig::validate() const {
+  std::vector<std::string> problems;
+  InputFormat format;
+  if (!parse_input_format(input_format, &format)) {
+    problems.push_back("--input must be auto, claude, text or jsonl (got '" + input_format + "')");
+  }
+  if (tts != "auto" && tts != "openjtalk" && tts != "espeak") {
+    problems.push_back("--tts must be auto, openjtalk or espeak (got '" + tts + "')");
+  }
+  if (!(rate >= 0.25f && rate <= 4.0f)) problems.push_back("--rate must be within 0.25..4");
+  if (!(std::fabs(pitch) <= 12.0f)) problems.push_back("--pitch must be within -12..12 semitones");
+  if (!(volume >= 0.0f && volume <= 4.0f)) problems.push_back("--volume must be within 0..4");
+  if (sample_rate != 0 && (sample_rate < 8000 || sample_rate > 192000)) {
+    problems.push_back("--sample-rate must be within 8000..192000");
+  }
+  if (buffer_ms < 100) problems.push_back("--buffer-ms must be at least 100");
+  if (max_line_bytes < 1024) problems.push_back("--max-line-bytes must be at least 1024");
+  if (max_sentence_bytes < 16) problems.push_back("--max-sentence-bytes must be at least 16");
+  if (max_tokens < 1) problems.push_back("--max-tokens must be positive");
+  if (demo_speed < 0) problems.push_back("--demo-speed must be >= 0");
+  log::Level level;
+  if (!log::parse_level(log_level, &level)) {
+    problems.push_back("--log-level must be trace, debug, info, warn, error or off");
+  }
+  if (demo && !input_file.empty()) problems.push_back("--demo and an input FILE exclude each other");
+  return problems;
+}
+
+PipelineOptions CliConfig::pipeline_options() const {
+  PipelineOptions o;
+  parse_input_format(input_format, &o.input.format);
+  o.input.field_path = field;
+  o.input.max_line_bytes = max_line_bytes;
+  o.input.announce_tools = announce_tools;
+  o.cleaner.code_block_phrase = code_phrase;
+  o.segmenter.max_bytes = max_sentence_bytes;
+  o.segmenter.idle_flush_ms = idle_flush_ms;
+  o.synthesis.rate = rate;
+  o.synthesis.pitch = pitch;
+  o.synthesis.volume = volume;
+  return o;
+}
+
+}  // namespace stream_tts::cli

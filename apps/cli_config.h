@@ -1,0 +1,51 @@
+// Everything the command line can set, with defaults. Filled by CLI11 in cli.cpp, checked by
+// validate(), turned into components by components.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/pipeline.h"
+
+namespace stream_tts::cli {
+
+struct CliConfig {
+  // Input
+  std::string input_file;                // empty or "-" = stdin
+  std::string input_format = "auto";     // auto|claude|text|jsonl
+  std::string field = "text";            // jsonl field path
+  size_t max_line_bytes = size_t{16} << 20;
+  bool announce_tools = false;
+  bool demo = false;                     // speak the bundled Japanese sample transcript
+  double demo_speed = 1.0;               // replay speed of the demo (0 = as fast as possible)
+  // Text
+  std::string code_phrase;               // spoken for a fenced code block; empty = skip
+  size_t max_sentence_bytes = 400;
+  double idle_flush_ms = 1200.0;
+  // Translation
+  std::string translate = "none";
+  std::string model;
+  int max_tokens = 256;
+  // Speech
+  std::string tts = "auto";              // auto|openjtalk|espeak
+  std::string voice;                     // Japanese voice (Open JTalk .htsvoice path or name)
+  std::string en_voice = "en-us";        // eSpeak NG voice for English
+  float rate = 1.0f;
+  float pitch = 0.0f;
+  float volume = 1.0f;
+  // Output
+  std::string out = "speaker";
+  std::string fallback_out;              // used when `out` cannot be opened
+  int sample_rate = 0;                   // files/raw; 0 = 48000
+  int buffer_ms = 20000;
+  // Reporting
+  std::string metrics;                   // JSONL file
+  bool quiet = false;                    // no summary at exit
+  std::string log_level = "info";
+
+  // Every problem at once, one per line; empty when valid.
+  std::vector<std::string> validate() const;
+  PipelineOptions pipeline_options() const;
+};
+
+}  // namespace stream_tts::cli

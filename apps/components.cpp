@@ -1,0 +1,53 @@
+#include "components.h"
+
+#include "core/log.h"
+
+namespace stream_tts::cli {
+
+std::unique_ptr<Translator> load_translator(const CliConfig& config) {
+  TranslatorConfig tc;
+  tc.backend = config.translate;
+  tc.model = config.model;
+  tc.max_tokens = config.max_tokens;
+  return make_translator(tc);
+}
+
+Voices load_voices(const CliConfig& config) {
+  Voices v;
+  auto add = [&](const std::string& lang, const std::string& backend, const std::string& voice) {
+    SynthesizerConfig sc;
+    sc.backend = backend;
+    sc.voice = voice;
+    auto synth = make_synthesizer(sc);
+    std::string label = backend;
+    if (!voice.empty()) label += ":" + voice;
+    v.router.add(lang, synth.get(), label);
+    v.synths.push_back(std::move(synth));
+  };
+  if (config.tts == "espeak") {
+    add("en", "espeak", config.en_voice);
+  } else if (config.tts == "openjtalk") {
+    add("ja", "openjtalk", config.voice);
+  } else {
+    // auto: Japanese with Open JTalk, English with eSpeak NG (the first added is the fallback).
+    add("ja", "openjtalk", config.voice);
+    add("en", "espeak", config.en_voice);
+  }
+  return v;
+}
+
+std::unique_ptr<AudioSink> open_output(const CliConfig& config) {
+  SinkOptions so;
+  so.sample_rate = config.sample_rate;
+  so.buffer_ms = config.buffer_ms;
+  auto sink = open_sink(config.out, so);
+  if (sink) return std::move(sink.value());
+  if (config.fallback_out.empty()) throw Error(sink.status());
+  log::warn("cannot open --out {}: {}; writing to {} instead", config.out, sink.status().message(),
+            config.fallback_out);
+  auto fallback = open_sink(config.fallback_out, so);
+  if (!fallback) throw Error(fallback.status());
+  return std::move(fallback.value());
+}
+
+}  // namespace stream_tts::cli
