@@ -35,7 +35,8 @@ int with_pipeline(const CliConfig& config, Body body) {
   Status c = sink->close();
   if (s.is_ok() && !c.is_ok()) s = c;
   if (!config.quiet && !metrics->records().empty()) std::fputs(metrics->summary().c_str(), stderr);
-  if (sink->underruns() > 0) log::warn("{} audio underruns", sink->underruns());
+  // Gaps between sentences (the assistant still writing) count too, so this is not an error.
+  if (sink->underruns() > 0) log::debug("{} playback gaps (buffer ran dry)", sink->underruns());
   if (!s.is_ok() && s.code() != StatusCode::kCancelled) log::error("{}", s.to_string());
   return exit_code_for(s);
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config dpkg-dev
   libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev
-  portaudio19-dev libsndfile1-dev libsamplerate0-dev
+  portaudio19-dev libsndfile1-dev libsamplerate0-dev libasound2-plugins
   libhtsengine-dev open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001
   libespeak-ng-dev espeak-ng-data
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -23,10 +23,14 @@ class AudioSink {
   // Blocks until everything written was played / flushed to the file.
   virtual Status drain() = 0;
   // Drops audio that was written but not yet played (cancellation). Files keep what they have.
+  // May be called from another thread than write(); a write() blocked on a full buffer then
+  // returns early, dropping the rest of its chunk. Audio written after discard() plays.
   virtual void discard() {}
-  // Finishes the output (WAV header, stream stop). Idempotent.
+  // Finishes the output (WAV header, stream stop). Idempotent. The speaker drops what it has not
+  // played yet: call drain() first to hear it.
   virtual Status close() = 0;
-  // Times the device callback found the buffer empty while audio was expected.
+  // Times playback ran dry while audio was expected (between a write() and the next drain() or
+  // discard()); one count per gap, however long it lasts. Any thread may call it.
   virtual uint64_t underruns() const { return 0; }
 };
 
@@ -35,7 +39,9 @@ struct SinkOptions {
   int sample_rate = 0;
   // Speaker playback buffer in milliseconds (write() blocks when it is full).
   int buffer_ms = 20000;
-  // Device latency hint in milliseconds for the speaker; 0 = PortAudio's default low latency.
+  // Device latency hint in milliseconds for the speaker; 0 = PortAudio's default *high* latency
+  // for the device (~35 ms on ALSA), which stays glitch-free while synthesis keeps a small CPU busy
+  // (the default low latency, ~9 ms, dropped audio under load). Lower it for snappier barge-in.
   int latency_ms = 0;
 };
 
