@@ -15,6 +15,9 @@ double since(double from, double to) {
   return (from > 0.0 && to > 0.0) ? to - from : std::numeric_limits<double>::quiet_NaN();
 }
 
+// Unset stage times (0) are written as null.
+double stamp(double t) { return t > 0.0 ? t : std::numeric_limits<double>::quiet_NaN(); }
+
 }  // namespace
 
 std::string to_json_line(const SentenceRecord& r) {
@@ -25,12 +28,12 @@ std::string to_json_line(const SentenceRecord& r) {
       .add("translated", r.translated)
       .add("lang", r.lang)
       .add("voice", r.voice)
-      .add("t_complete_ms", t.complete_ms)
-      .add("t_segmented_ms", t.segmented_ms)
-      .add("t_translated_ms", t.translated_ms)
-      .add("t_first_chunk_ms", t.first_chunk_ms)
-      .add("t_first_audio_ms", t.first_sample_ms)
-      .add("t_done_ms", t.done_ms)
+      .add("t_complete_ms", stamp(t.complete_ms))
+      .add("t_segmented_ms", stamp(t.segmented_ms))
+      .add("t_translated_ms", stamp(t.translated_ms))
+      .add("t_first_chunk_ms", stamp(t.first_chunk_ms))
+      .add("t_first_audio_ms", stamp(t.first_sample_ms))
+      .add("t_done_ms", stamp(t.done_ms))
       .add("first_audio_latency_ms", since(t.complete_ms, t.first_sample_ms))
       .add("audio_ms", r.audio_ms);
   if (!r.error.empty()) o.add("error", r.error);

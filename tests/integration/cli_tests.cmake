@@ -37,3 +37,8 @@ cli_test(bad_flag --no-wav --expect-exit 2 --expect-stderr "--rate must be withi
 
 cli_test(fallback_out --no-wav --expect-stderr "instead"
   -- say "テスト。" --out speaker:no-such-device-xyz --fallback-out null)
+
+# The whole program to the speakers, through a real PulseAudio server (null sink, monitor recorded).
+add_test(NAME cli.speaker_pulse
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_speaker_test.sh $<TARGET_FILE:stream-tts>)
+set_tests_properties(cli.speaker_pulse PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 180)

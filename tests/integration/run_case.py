@@ -39,8 +39,13 @@ def main():
     ap.add_argument("--expect-stderr", action="append", default=[])
     ap.add_argument("--voice", default="")
     ap.add_argument("--no-wav", action="store_true")
-    ap.add_argument("args", nargs="*")
-    a = ap.parse_args()
+    argv = sys.argv[1:]
+    prog_args = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, prog_args = argv[:cut], argv[cut + 1:]
+    a = ap.parse_args(argv)
+    a.args = prog_args
 
     tmp = tempfile.mkdtemp(prefix="st_it_")
     wav_path = os.path.join(tmp, "out.wav")
