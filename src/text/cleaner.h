@@ -4,6 +4,14 @@
 // Output contract: plain UTF-8 text. '\n' in the output is a *hard break* (end of a heading, list
 // item, table row, paragraph, skipped code block): the segmenter ends a sentence there. Soft line
 // breaks inside a paragraph become spaces.
+//
+// What is said: headings, list items, quotes and table rows ("a, b") lose their marks; emphasis
+// marks go (snake_case and 2*3 stay); [text](url) and ![alt](url) keep text/alt; URLs become
+// "link to <host>"; long file paths keep their file name (word.h gives the rule); inline code keeps
+// its content; fenced code, HTML tags, emoji and table separator rows are dropped; entities are
+// decoded. Latency: prose is written word by word as it arrives (a word is held only until it
+// ends, since its end decides whether it is a URL or a path); a line's kind is decided from its
+// first few bytes; links and code spans are held until they close (bounded, see inline.h).
 #pragma once
 
 #include <memory>

@@ -11,15 +11,19 @@
 namespace stream_tts {
 
 struct SegmenterOptions {
-  // A sentence longer than this (bytes) is cut at the last clause boundary (",;:、" or space).
+  // A sentence longer than this (bytes) is cut at the last clause boundary (",;:、，" or space),
+  // never inside a UTF-8 character. 0: no limit.
   size_t max_bytes = 400;
   // Pending text with no new input for this long is emitted as a sentence (poll()). <= 0: never.
   double idle_flush_ms = 1200.0;
 };
 
 struct SegmentedSentence {
-  std::string text;          // trimmed, never empty
-  double complete_ms = 0.0;  // t_ms of the push that delivered its last character, or of the flush
+  std::string text;          // trimmed, never empty, never only punctuation
+  // t_ms of the push that delivered its last character (the terminator, a closing quote after
+  // it, or the '\n' that ended it; never the lookahead byte that confirmed the end), or the
+  // flush()/poll() time for text that a flush rule let out.
+  double complete_ms = 0.0;
 };
 
 class Segmenter {
