@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli_config.h"
+#include "cmd_models.h"
 #include "commands.h"
 #include "core/log.h"
 #include "stream_tts/status.h"
@@ -20,7 +21,8 @@ int g_signal_pipe[2] = {-1, -1};
 
 extern "C" void on_signal(int) {
   static volatile std::sig_atomic_t count = 0;
-  if (++count > 1) _exit(kExitInterrupted);  // second Ctrl-C: leave now
+  count = count + 1;
+  if (count > 1) _exit(kExitInterrupted);  // second Ctrl-C: leave now
   const char byte = 1;
   [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
 }
@@ -119,11 +121,13 @@ int main_impl(int argc, char** argv) {
   translate->fallthrough();
   auto* devices = app.add_subcommand("devices", "List audio output devices");
   auto* voices = app.add_subcommand("voices", "List the voices of every speech backend");
+  ModelsCommand models(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every real parse error is a usage error (2).
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   auto problems = c.validate();
   if (!problems.empty()) {
@@ -138,6 +142,7 @@ int main_impl(int argc, char** argv) {
   std::stop_source stop;
   watch_signals(&stop);
   try {
+    if (models.selected()) return models.run(stop.get_token());
     if (*say) return run_say(c, say_words, stop.get_token());
     if (*translate) return run_translate(c, stop.get_token());
     if (*devices) return run_devices();
