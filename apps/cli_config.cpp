@@ -25,6 +25,9 @@ std::vector<std::string> CliConfig::validate() const {
   if (max_line_bytes < 1024) problems.push_back("--max-line-bytes must be at least 1024");
   if (max_sentence_bytes < 16) problems.push_back("--max-sentence-bytes must be at least 16");
   if (max_tokens < 1) problems.push_back("--max-tokens must be positive");
+  if (gpu_layers < 0) problems.push_back("--gpu-layers must be >= 0");
+  if (threads < 0) problems.push_back("--threads must be >= 0");
+  if (context_sentences < 0 || context_sentences > 4) problems.push_back("--context-sentences must be 0..4");
   if (demo_speed < 0) problems.push_back("--demo-speed must be >= 0");
   log::Level level;
   if (!log::parse_level(log_level, &level)) {

@@ -26,6 +26,9 @@ struct CliConfig {
   std::string translate = "none";
   std::string model;
   int max_tokens = 256;
+  int gpu_layers = 0;                    // layers offloaded to the GPU (CUDA builds)
+  int threads = 0;                       // translator threads; 0 = all cores
+  int context_sentences = 0;             // earlier sentences given to the translator as context
   // Speech
   std::string tts = "auto";              // auto|openjtalk|espeak
   std::string voice;                     // Japanese voice (Open JTalk .htsvoice path or name)

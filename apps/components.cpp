@@ -9,6 +9,9 @@ std::unique_ptr<Translator> load_translator(const CliConfig& config) {
   tc.backend = config.translate;
   tc.model = config.model;
   tc.max_tokens = config.max_tokens;
+  tc.gpu_layers = config.gpu_layers;
+  tc.threads = config.threads;
+  tc.context_sentences = config.context_sentences;
   return make_translator(tc);
 }
 

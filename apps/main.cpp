@@ -53,9 +53,18 @@ void add_common_options(CLI::App& app, CliConfig& c) {
                  "Speak pending text after this long without input (ms, 0 = never)")->capture_default_str()->group(kText);
 
   const std::string kTranslate = "Translation";
-  app.add_option("--translate", c.translate, "Translator backend: none (speak the text as it is)")
+  app.add_option("--translate", c.translate,
+                 "Translator backend: none (speak the text as it is), llama (a chat GGUF model, --model)")
       ->capture_default_str()->group(kTranslate);
-  app.add_option("--model", c.model, "Translation model name or path")->group(kTranslate);
+  app.add_option("--model", c.model,
+                 "Translation model: a name from `stream-tts models list` or a .gguf path")->group(kTranslate);
+  app.add_option("--gpu-layers", c.gpu_layers, "Layers to offload to the GPU (builds with CUDA)")
+      ->capture_default_str()->group(kTranslate);
+  app.add_option("--threads", c.threads, "Translator CPU threads (0 = all cores)")
+      ->capture_default_str()->group(kTranslate);
+  app.add_option("--context-sentences", c.context_sentences,
+                 "Earlier sentences shown to the translator for consistent terms (0..4)")
+      ->capture_default_str()->group(kTranslate);
   app.add_option("--max-tokens", c.max_tokens, "Upper bound on generated tokens per sentence")
       ->capture_default_str()->group(kTranslate);
 

@@ -17,8 +17,12 @@ done
 
 scripts/install-deps.sh
 scripts/fetch-openjtalk.sh
+scripts/fetch-llama.sh
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/stream-tts/ccache}
+# Paths below the checkout are hashed relative to it, so a fresh clone elsewhere hits the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+export CCACHE_NOHASHDIR=1
 jobs=$(nproc)
 if (( sanitize )); then
   dir=build-asan

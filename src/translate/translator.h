@@ -20,6 +20,7 @@ struct TranslatorConfig {
   int max_tokens = 256;          // upper bound on generated tokens per sentence
   int gpu_layers = 0;            // layers offloaded to the GPU where built with CUDA
   int threads = 0;               // 0 = backend default
+  int context_sentences = 0;     // earlier sentences (with their translations) shown as context, 0..4
   std::string source_lang = "en";
   std::string target_lang = "ja";
 };

@@ -1,0 +1,71 @@
+#include "translate/llama/llama_model.h"
+
+#include <llama.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <utility>
+
+#include "core/log.h"
+#include "stream_tts/status.h"
+#include "translate/llama/chat_template.h"
+#include "translate/llama/llama_log.h"
+
+namespace stream_tts::llama {
+namespace {
+
+std::string meta_string(const llama_model* model, const char* key) {
+  char buf[256];
+  int32_t n = llama_model_meta_val_str(model, key, buf, sizeof buf);
+  if (n < 0) return {};
+  return std::string(buf, static_cast<size_t>(std::min<int32_t>(n, sizeof buf - 1)));
+}
+
+}  // namespace
+
+std::shared_ptr<const LlamaModel> LlamaModel::load(const std::filesystem::path& path,
+                                                   int gpu_layers) {
+  init_llama_once();
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(path, ec);
+  if (ec || !std::filesystem::is_regular_file(canonical, ec)) {
+    throw Error(StatusCode::kNotFound, "model file " + path.string() + " does not exist");
+  }
+
+  // One load per (file, offload) in the process: translators of several sessions share the weights.
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, int>, std::weak_ptr<const LlamaModel>> loaded;
+  std::lock_guard lock(mutex);
+  auto key = std::make_pair(canonical.string(), gpu_layers);
+  if (auto it = loaded.find(key); it != loaded.end()) {
+    if (auto alive = it->second.lock()) return alive;
+  }
+
+  llama_model_params params = llama_model_default_params();
+  params.n_gpu_layers = gpu_layers;
+  std::shared_ptr<LlamaModel> m(new LlamaModel());
+  m->model_ = llama_model_load_from_file(canonical.c_str(), params);
+  if (m->model_ == nullptr) {
+    std::string why = last_llama_error();
+    throw Error(StatusCode::kDataError,
+                "cannot load model " + path.string() + (why.empty() ? "" : ": llama.cpp: " + why));
+  }
+  m->vocab_ = llama_model_get_vocab(m->model_);
+  m->path_ = canonical;
+  m->arch_ = meta_string(m->model_, "general.architecture");
+  m->n_ctx_train_ = llama_model_n_ctx_train(m->model_);
+  m->chat_template_ = choose_template(llama_model_chat_template(m->model_, nullptr), m->arch_,
+                                      &m->chat_template_origin_);
+  log::debug("llama: loaded {} (arch {}, chat template {})", canonical.string(), m->arch_,
+             m->chat_template_origin_);
+  loaded[key] = m;
+  return m;
+}
+
+LlamaModel::~LlamaModel() {
+  if (model_ != nullptr) llama_model_free(model_);
+}
+
+}  // namespace stream_tts::llama

@@ -1,0 +1,49 @@
+// A loaded GGUF: the llama_model (weights, vocabulary) and what the translator derives from its
+// metadata once (architecture, chat template). Read-only after loading and shared by every session
+// that uses the same file, since the weights are the large part (hundreds of MB to GB).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+struct llama_model;
+struct llama_vocab;
+
+namespace stream_tts::llama {
+
+class LlamaModel {
+ public:
+  // Returns the model at `path` loaded with `gpu_layers` offloaded layers, loading it on first use;
+  // later calls with the same arguments share it while anyone holds it. Thread-safe. Throws Error:
+  // kNotFound (no such file), kDataError (not a usable GGUF; llama.cpp's reason attached).
+  static std::shared_ptr<const LlamaModel> load(const std::filesystem::path& path, int gpu_layers);
+
+  ~LlamaModel();
+  LlamaModel(const LlamaModel&) = delete;
+  LlamaModel& operator=(const LlamaModel&) = delete;
+
+  // llama.cpp takes a non-const model when creating a context but does not modify it.
+  llama_model* get() const { return model_; }
+  const llama_vocab* vocab() const { return vocab_; }
+  const std::filesystem::path& path() const { return path_; }
+  // GGUF general.architecture ("qwen2", "gemma3", ...).
+  const std::string& arch() const { return arch_; }
+  // The template prompts are rendered with (see chat_template.h), and where it came from.
+  const std::string& chat_template() const { return chat_template_; }
+  const std::string& chat_template_origin() const { return chat_template_origin_; }
+  int n_ctx_train() const { return n_ctx_train_; }
+
+ private:
+  LlamaModel() = default;
+
+  llama_model* model_ = nullptr;
+  const llama_vocab* vocab_ = nullptr;
+  std::filesystem::path path_;
+  std::string arch_;
+  std::string chat_template_;
+  std::string chat_template_origin_;
+  int n_ctx_train_ = 0;
+};
+
+}  // namespace stream_tts::llama

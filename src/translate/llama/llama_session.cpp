@@ -1,0 +1,225 @@
+#include "translate/llama/llama_session.h"
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+#include "core/utf8.h"
+#include "translate/llama/llama_log.h"
+#include "translate/llama/postprocess.h"
+
+namespace stream_tts::llama {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+std::string token_piece(const llama_vocab* vocab, llama_token token, bool special) {
+  char buf[64];
+  int32_t n = llama_token_to_piece(vocab, token, buf, sizeof buf, 0, special);
+  if (n >= 0) return std::string(buf, static_cast<size_t>(n));
+  std::string big(static_cast<size_t>(-n), '\0');
+  n = llama_token_to_piece(vocab, token, big.data(), static_cast<int32_t>(big.size()), 0, special);
+  big.resize(static_cast<size_t>(std::max(n, 0)));
+  return big;
+}
+
+}  // namespace
+
+LlamaSession::LlamaSession(std::shared_ptr<const LlamaModel> model, const SessionOptions& options)
+    : model_(std::move(model)) {
+  threads_ = options.threads > 0
+                 ? options.threads
+                 : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  n_batch_ = std::max(1, options.n_batch);
+  int n_ctx = std::max(64, options.n_ctx);
+  if (model_->n_ctx_train() > 0) n_ctx = std::min(n_ctx, model_->n_ctx_train());
+
+  llama_context_params cp = llama_context_default_params();
+  cp.n_ctx = static_cast<uint32_t>(n_ctx);
+  cp.n_batch = static_cast<uint32_t>(n_batch_);
+  cp.n_ubatch = static_cast<uint32_t>(n_batch_);
+  cp.n_seq_max = 1;
+  cp.n_threads = threads_;
+  cp.n_threads_batch = threads_;
+  cp.no_perf = true;
+  // Sliding-window models (Gemma 3) would otherwise evict prefix cells that a later sentence still
+  // needs once a sentence runs past the window; the full cache costs only memory.
+  cp.swa_full = true;
+  cp.abort_callback = &LlamaSession::abort_requested;
+  cp.abort_callback_data = this;
+  ctx_ = llama_init_from_model(model_->get(), cp);
+  if (ctx_ == nullptr) {
+    std::string why = last_llama_error();
+    throw Error(StatusCode::kInternal, "llama.cpp cannot create a context for " +
+                                           model_->path().string() +
+                                           (why.empty() ? "" : ": " + why));
+  }
+  n_ctx_ = static_cast<int>(llama_n_ctx(ctx_));
+  batch_ = llama_batch_init(n_batch_, 0, 1);
+  n_vocab_ = llama_vocab_n_tokens(model_->vocab());
+  restore_by_snapshot_ =
+      llama_model_is_recurrent(model_->get()) || llama_model_is_hybrid(model_->get());
+}
+
+LlamaSession::~LlamaSession() {
+  llama_batch_free(batch_);
+  if (ctx_ != nullptr) llama_free(ctx_);
+}
+
+bool LlamaSession::abort_requested(void* self) {
+  const auto* s = static_cast<const LlamaSession*>(self);
+  return s->stop_ != nullptr && s->stop_->stop_requested();
+}
+
+std::vector<llama_token> LlamaSession::tokenize(std::string_view text, bool add_special) const {
+  // Special tokens are parsed: the template's turn markers (<|im_start|>, <start_of_turn>) must
+  // become their single control tokens, not text.
+  std::vector<llama_token> tokens(text.size() + 4);
+  int32_t n = llama_tokenize(model_->vocab(), text.data(), static_cast<int32_t>(text.size()),
+                             tokens.data(), static_cast<int32_t>(tokens.size()), add_special, true);
+  if (n < 0) {
+    tokens.resize(static_cast<size_t>(-static_cast<int64_t>(n)));
+    n = llama_tokenize(model_->vocab(), text.data(), static_cast<int32_t>(text.size()),
+                       tokens.data(), static_cast<int32_t>(tokens.size()), add_special, true);
+  }
+  tokens.resize(static_cast<size_t>(std::max(n, 0)));
+  return tokens;
+}
+
+int LlamaSession::count_tokens(std::string_view text) const {
+  return static_cast<int>(tokenize(text, false).size());
+}
+
+Status LlamaSession::decode(const llama_token* tokens, size_t n, int pos0) {
+  for (size_t off = 0; off < n; off += static_cast<size_t>(n_batch_)) {
+    size_t m = std::min(n - off, static_cast<size_t>(n_batch_));
+    batch_.n_tokens = static_cast<int32_t>(m);
+    for (size_t i = 0; i < m; ++i) {
+      batch_.token[i] = tokens[off + i];
+      batch_.pos[i] = static_cast<llama_pos>(pos0 + static_cast<int>(off + i));
+      batch_.n_seq_id[i] = 1;
+      batch_.seq_id[i][0] = 0;
+      batch_.logits[i] = (off + i == n - 1) ? 1 : 0;
+    }
+    int32_t rc = llama_decode(ctx_, batch_);
+    if (rc == 0) continue;
+    if (rc == 2) return Status(StatusCode::kCancelled, "translation cancelled");
+    if (rc == 1) return Status(StatusCode::kDataError, "the prompt does not fit the context");
+    std::string why = last_llama_error();
+    return Status(StatusCode::kInternal, "llama_decode failed (" + std::to_string(rc) + ")" +
+                                             (why.empty() ? "" : ": " + why));
+  }
+  return Status::ok();
+}
+
+llama_token LlamaSession::argmax_last() const {
+  // Greedy decoding is an argmax over the last logits; done here rather than through a
+  // llama_sampler chain, which copies the whole vocabulary (150k entries for Qwen) into a candidate
+  // array per token.
+  const float* logits = llama_get_logits_ith(ctx_, -1);
+  return static_cast<llama_token>(std::max_element(logits, logits + n_vocab_) - logits);
+}
+
+Status LlamaSession::set_prefix(std::string_view text) {
+  llama_memory_t mem = llama_get_memory(ctx_);
+  llama_memory_clear(mem, true);
+  prefix_snapshot_.clear();
+  const llama_vocab* vocab = model_->vocab();
+  prefix_ = tokenize(text, false);
+  if (llama_vocab_get_add_bos(vocab)) {
+    llama_token bos = llama_vocab_bos(vocab);
+    // A template that writes the BOS text itself has already produced the token.
+    if (bos != LLAMA_TOKEN_NULL && (prefix_.empty() || prefix_.front() != bos))
+      prefix_.insert(prefix_.begin(), bos);
+  }
+  if (static_cast<int>(prefix_.size()) >= n_ctx_) {
+    return Status(StatusCode::kInvalidArgument, "the prompt prefix does not fit the context");
+  }
+  if (!prefix_.empty()) {
+    Status st = decode(prefix_.data(), prefix_.size(), 0);
+    if (!st) return st;
+    prompt_tokens_evaluated_ += static_cast<int64_t>(prefix_.size());
+  }
+  if (restore_by_snapshot_) {
+    prefix_snapshot_.resize(llama_state_seq_get_size(ctx_, 0));
+    size_t n = llama_state_seq_get_data(ctx_, prefix_snapshot_.data(), prefix_snapshot_.size(), 0);
+    prefix_snapshot_.resize(n);
+  }
+  return Status::ok();
+}
+
+Result<Generation> LlamaSession::generate(std::string_view suffix, const GenerateOptions& options,
+                                          std::stop_token stop) {
+  if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
+  // Back to "prefix only": drop whatever the previous sentence left (also after an error or a
+  // cancel).
+  llama_memory_t mem = llama_get_memory(ctx_);
+  const int n_prefix = static_cast<int>(prefix_.size());
+  if (restore_by_snapshot_) {
+    llama_memory_clear(mem, true);
+    if (!prefix_snapshot_.empty() &&
+        llama_state_seq_set_data(ctx_, prefix_snapshot_.data(), prefix_snapshot_.size(), 0) == 0) {
+      return Status(StatusCode::kInternal, "cannot restore the cached prompt prefix");
+    }
+  } else if (!llama_memory_seq_rm(mem, 0, n_prefix, -1)) {
+    return Status(StatusCode::kInternal, "cannot drop the previous sentence from the cache");
+  }
+
+  std::vector<llama_token> tokens = tokenize(suffix, false);
+  if (tokens.empty()) return Status(StatusCode::kInvalidArgument, "empty prompt");
+  const int max_new = std::max(1, options.max_new_tokens);
+  if (n_prefix + static_cast<int>(tokens.size()) + max_new > n_ctx_) {
+    return Status(StatusCode::kDataError,
+                  "the sentence is too long: " + std::to_string(tokens.size()) +
+                      " prompt tokens + " + std::to_string(max_new) +
+                      " to generate do not fit the context after the prefix");
+  }
+
+  Generation gen;
+  const llama_vocab* vocab = model_->vocab();
+  stop_ = &stop;
+  struct ClearStop {
+    const std::stop_token** p;
+    ~ClearStop() { *p = nullptr; }
+  } clear_stop{&stop_};
+
+  auto t0 = Clock::now();
+  Status st = decode(tokens.data(), tokens.size(), n_prefix);
+  if (!st) return st;
+  gen.prompt_tokens = static_cast<int>(tokens.size());
+  prompt_tokens_evaluated_ += gen.prompt_tokens;
+  int n_past = n_prefix + gen.prompt_tokens;
+  llama_token token = argmax_last();
+  gen.prefill_ms = ms_since(t0);
+
+  auto t1 = Clock::now();
+  std::string text;
+  for (;;) {
+    if (options.stop_at_end_of_turn && llama_vocab_is_eog(vocab, token)) break;
+    std::string piece = token_piece(vocab, token, false);
+    text += piece;
+    ++gen.generated_tokens;
+    if (options.stop_at_line && piece.find('\n') != std::string::npos && has_complete_line(text))
+      break;
+    if (gen.generated_tokens >= max_new) {
+      gen.hit_bound = true;
+      break;
+    }
+    if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
+    st = decode(&token, 1, n_past);
+    if (!st) return st;
+    ++n_past;
+    ++gen.decoded_tokens;
+    token = argmax_last();
+  }
+  gen.decode_ms = ms_since(t1);
+  // A bound can cut a character in half: drop the incomplete tail rather than speak U+FFFD.
+  gen.text = utf8::sanitize(std::string_view(text).substr(0, utf8::complete_prefix(text)));
+  return gen;
+}
+
+}  // namespace stream_tts::llama

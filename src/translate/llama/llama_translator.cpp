@@ -1,0 +1,206 @@
+#include "translate/llama/llama_translator.h"
+
+#include <llama.h>
+
+#include <deque>
+#include <filesystem>
+#include <vector>
+
+#include "core/log.h"
+#include "core/utf8.h"
+#include "translate/llama/llama_log.h"
+#include "translate/llama/llama_model.h"
+#include "translate/llama/llama_session.h"
+#include "translate/llama/postprocess.h"
+#include "translate/llama/prompt.h"
+#include "translate/llama/protected_spans.h"
+
+#if STREAM_TTS_HAVE_MODEL_STORE
+#include "models/model_store.h"
+#endif
+
+namespace stream_tts {
+namespace {
+
+constexpr int kMaxContextSentences = 4;
+
+std::filesystem::path resolve_model_path(const std::string& name_or_path) {
+#if STREAM_TTS_HAVE_MODEL_STORE
+  return models::resolve_model(name_or_path);
+#else
+  // Built without the model store: only paths work.
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(name_or_path, ec)) return name_or_path;
+  throw Error(StatusCode::kNotFound,
+              "model '" + name_or_path + "' is not a file (this build has no model store)");
+#endif
+}
+
+// At most ~80 bytes of `s` on one line, cut at a character boundary.
+std::string excerpt(std::string_view s) {
+  constexpr size_t kMax = 80;
+  std::string out(s.substr(0, utf8::complete_prefix(s.substr(0, kMax))));
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return s.size() > kMax ? out + "..." : out;
+}
+
+bool is_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+}  // namespace
+
+bool llama_has_gpu_backend() {
+  llama::init_llama_once();
+  return llama_supports_gpu_offload();
+}
+
+std::string validate_llama_config(const TranslatorConfig& c) {
+  std::string problems;
+  auto add = [&](const std::string& p) { problems += (problems.empty() ? "" : "; ") + p; };
+  if (c.model.empty()) add("--translate llama needs --model NAME|PATH.gguf");
+  if (c.max_tokens < 1)
+    add("max_tokens must be at least 1 (got " + std::to_string(c.max_tokens) + ")");
+  if (c.threads < 0)
+    add("threads must be 0 (all cores) or more (got " + std::to_string(c.threads) + ")");
+  if (c.gpu_layers < -1)
+    add("gpu_layers must be -1 (all), 0 or more (got " + std::to_string(c.gpu_layers) + ")");
+  if (c.context_sentences < 0 || c.context_sentences > kMaxContextSentences) {
+    add("context_sentences must be within 0.." + std::to_string(kMaxContextSentences));
+  }
+  // The prompt and the output checks are written for English -> Japanese.
+  if (c.source_lang != "en" || c.target_lang != "ja") {
+    add("the llama translator translates en -> ja (got " + c.source_lang + " -> " + c.target_lang +
+        ")");
+  }
+  if (c.gpu_layers != 0) {
+    if (!llama_has_gpu_backend()) {
+      add("--gpu-layers " + std::to_string(c.gpu_layers) +
+          ": this build of llama.cpp has no GPU backend (built without CUDA); use --gpu-layers 0");
+    }
+  }
+  return problems;
+}
+
+struct LlamaTranslator::Impl {
+  TranslatorConfig config;
+  std::shared_ptr<const llama::LlamaModel> model;
+  std::unique_ptr<llama::PromptBuilder> prompt;
+  std::unique_ptr<llama::LlamaSession> session;
+  std::deque<llama::TranslationPair>
+      history;  // the last context_sentences translations, oldest first
+  Stats stats;
+
+  // Builds the prompt for `sentence` and generates; fills the per-sentence stats.
+  Result<llama::Generation> run(std::string_view sentence, llama::GenerateOptions options,
+                                std::stop_token stop) {
+    std::vector<llama::TranslationPair> context(history.begin(), history.end());
+    auto suffix = prompt->suffix(context, sentence);
+    if (!suffix) return suffix.status();
+    auto gen = session->generate(*suffix, options, stop);
+    if (!gen) return gen.status();
+    stats.prompt_tokens_evaluated = session->prompt_tokens_evaluated();
+    stats.last_prompt_tokens = gen->prompt_tokens;
+    stats.last_generated_tokens = gen->generated_tokens;
+    stats.last_decoded_tokens = gen->decoded_tokens;
+    stats.last_token_bound = options.max_new_tokens;
+    stats.last_hit_bound = gen->hit_bound;
+    stats.last_prefill_ms = gen->prefill_ms;
+    stats.last_decode_ms = gen->decode_ms;
+    stats.last_raw_output = gen->text;
+    return gen;
+  }
+};
+
+LlamaTranslator::LlamaTranslator(const TranslatorConfig& config) : impl_(std::make_unique<Impl>()) {
+  if (std::string problems = validate_llama_config(config); !problems.empty()) {
+    throw Error(StatusCode::kInvalidArgument, problems);
+  }
+  llama::init_llama_once();
+  impl_->config = config;
+  impl_->model = llama::LlamaModel::load(resolve_model_path(config.model), config.gpu_layers);
+  impl_->prompt = std::make_unique<llama::PromptBuilder>(impl_->model->chat_template());
+  if (impl_->prompt->prefix().empty()) {
+    log::warn(
+        "llama: the chat template of {} does not allow caching the prompt prefix; every sentence "
+        "evaluates the whole prompt",
+        impl_->model->path().string());
+  }
+  llama::SessionOptions so;
+  so.threads = config.threads;
+  impl_->session = std::make_unique<llama::LlamaSession>(impl_->model, so);
+  if (Status st = impl_->session->set_prefix(impl_->prompt->prefix()); !st) throw Error(st);
+  impl_->stats.prefix_tokens = impl_->session->prefix_tokens();
+  impl_->stats.prompt_tokens_evaluated = impl_->session->prompt_tokens_evaluated();
+  log::debug("llama: {} ready: arch {}, template {}, prefix {} tokens, {} threads, context {}",
+             impl_->model->path().filename().string(), impl_->model->arch(),
+             impl_->model->chat_template_origin(), impl_->stats.prefix_tokens,
+             impl_->session->threads(), impl_->session->n_ctx());
+}
+
+LlamaTranslator::~LlamaTranslator() = default;
+
+std::string LlamaTranslator::target_lang() const {
+  return impl_->config.target_lang;
+}
+const LlamaTranslator::Stats& LlamaTranslator::stats() const {
+  return impl_->stats;
+}
+std::string LlamaTranslator::model_arch() const {
+  return impl_->model->arch();
+}
+std::string LlamaTranslator::chat_template_origin() const {
+  return impl_->model->chat_template_origin();
+}
+
+Result<std::string> LlamaTranslator::translate(std::string_view sentence, std::stop_token stop) {
+  if (is_blank(sentence)) return std::string();
+  // The assistant may already answer in Japanese: nothing to translate.
+  if (utf8::looks_japanese(sentence)) return std::string(sentence);
+
+  auto spans = llama::find_protected_spans(sentence);
+  llama::GenerateOptions options;
+  options.max_new_tokens =
+      llama::output_token_bound(impl_->session->count_tokens(sentence), impl_->config.max_tokens);
+  auto gen = impl_->run(sentence, options, stop);
+  if (!gen) return gen.status();
+
+  std::string cleaned = llama::clean_model_output(gen->text, sentence);
+  llama::GenerationOutcome outcome{gen->hit_bound, llama::count_prose_words(sentence, spans)};
+  Status st = llama::check_translation(cleaned, outcome);
+  auto restored = st ? llama::restore_protected_spans(cleaned, spans) : Result<std::string>(st);
+  if (!restored) {
+    // The caller speaks the source instead and warns with this message; what the model wrote helps to
+    // see why (a small base model echoing the instruction, a note instead of a translation).
+    return Status(restored.status().code(),
+                  restored.status().message() + " (model output: \"" + excerpt(gen->text) + "\")");
+  }
+
+  if (impl_->config.context_sentences > 0) {
+    impl_->history.push_back({std::string(sentence), *restored});
+    while (static_cast<int>(impl_->history.size()) > impl_->config.context_sentences)
+      impl_->history.pop_front();
+  }
+  return restored;
+}
+
+Result<std::string> LlamaTranslator::prompt_text(std::string_view sentence) const {
+  std::vector<llama::TranslationPair> context(impl_->history.begin(), impl_->history.end());
+  auto suffix = impl_->prompt->suffix(context, sentence);
+  if (!suffix) return suffix.status();
+  return impl_->prompt->prefix() + *suffix;
+}
+
+Status LlamaTranslator::generate_forced(std::string_view sentence, int tokens,
+                                        std::stop_token stop) {
+  llama::GenerateOptions options;
+  options.max_new_tokens = tokens;
+  options.stop_at_end_of_turn = false;
+  options.stop_at_line = false;
+  auto gen = impl_->run(sentence, options, stop);
+  return gen ? Status::ok() : gen.status();
+}
+
+}  // namespace stream_tts
