@@ -5,8 +5,6 @@
 // timed from start to finished WAV for the same sentences.
 //
 //   bench_e2e_latency [--transcript FILE] [--runs N] [--speed S] [--no-baseline]
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,6 +21,7 @@
 #include "core/stats.h"
 #include "core/utf8.h"
 #include "engine/pipeline.h"
+#include "open_jtalk_program.h"
 #include "replay.h"
 
 using namespace stream_tts;
@@ -35,28 +34,6 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// Runs `open_jtalk` on one sentence; returns wall milliseconds or -1.
-double time_open_jtalk(const std::string& text, const std::filesystem::path& dir) {
-  const auto txt = dir / "in.txt";
-  const auto wav = dir / "out.wav";
-  std::ofstream(txt) << text << "\n";
-  const double t0 = now_ms();
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execlp("open_jtalk", "open_jtalk", "-x", "/var/lib/mecab/dic/open-jtalk/naist-jdic", "-m",
-           "/usr/share/hts-voice/nitech-jp-atr503-m001/nitech_jp_atr503_m001.htsvoice", "-ow",
-           wav.c_str(), txt.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  const double ms = now_ms() - t0;
-  return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? ms : -1.0;
 }
 
 std::string stats_json(const std::vector<double>& v) {
@@ -135,8 +112,9 @@ int main(int argc, char** argv) {
       for (int run = 0; run < runs; ++run) {
         for (const auto& s : sentences) {
           if (!utf8::looks_japanese(s)) continue;
-          double ms = time_open_jtalk(s, dir);
-          if (ms >= 0) program.push_back(ms);
+          const auto txt = dir / "in.txt";
+          std::ofstream(txt) << s << "\n";
+          program.push_back(bench::time_open_jtalk_program("open_jtalk", txt, dir / "out.wav"));
         }
       }
       std::filesystem::remove_all(dir);

@@ -9,9 +9,6 @@
 // and prints one JSON object with p50/p95 of each and their ratios.
 //
 //   bench_openjtalk_first_chunk [--reps N] [--text UTF8] [--open-jtalk PATH]
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -26,17 +23,13 @@
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "core/stats.h"
+#include "open_jtalk_program.h"
 #include "tts/openjtalk/openjtalk_synthesizer.h"
-
-extern char** environ;
 
 using namespace stream_tts;
 
 namespace {
 
-constexpr const char* kDictionaryDir = "/var/lib/mecab/dic/open-jtalk/naist-jdic";
-constexpr const char* kVoiceFile =
-    "/usr/share/hts-voice/nitech-jp-atr503-m001/nitech_jp_atr503_m001.htsvoice";
 // About 3.2 seconds of speech with the Debian voice (the program prints the measured length).
 constexpr const char* kDefaultText = "どこで生まれたかとんと見当がつかぬ。";
 constexpr double kTargetFirstChunkMs =
@@ -99,33 +92,6 @@ InProcessRun run_in_process(Synthesizer& synth, const std::string& text) {
   return run;
 }
 
-// Spawns the open_jtalk program once; returns its wall time in milliseconds.
-double run_open_jtalk(const Args& args, const std::string& in_txt, const std::string& out_wav) {
-  std::vector<std::string> argv_s = {args.open_jtalk, "-x",  kDictionaryDir, "-m",
-                                     kVoiceFile,      "-ow", out_wav,        in_txt};
-  std::vector<char*> argv;
-  for (std::string& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  const double t0 = now_ms();
-  pid_t pid = 0;
-  const int err =
-      posix_spawnp(&pid, args.open_jtalk.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (err != 0)
-    throw Error(StatusCode::kNotFound, "cannot run " + args.open_jtalk + ": " + std::strerror(err));
-  int wstatus = 0;
-  waitpid(pid, &wstatus, 0);
-  const double ms = now_ms() - t0;
-  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-    throw Error(StatusCode::kInternal, args.open_jtalk + " failed (apt install open-jtalk)");
-  }
-  return ms;
-}
-
 std::string p50_p95(const std::vector<double>& v) {
   return JsonObject().add("p50", percentile(v, 50)).add("p95", percentile(v, 95)).str();
 }
@@ -146,7 +112,7 @@ int main(int argc, char** argv) {
 
     // One warm-up of each: page cache for the dictionary and voice, first-touch allocations.
     const InProcessRun warm = run_in_process(*synth, args.text);
-    run_open_jtalk(args, in_txt, out_wav);
+    bench::time_open_jtalk_program(args.open_jtalk, in_txt, out_wav);
 
     // Interleaved, so that a noisy neighbour on this shared machine hits both sides alike.
     std::vector<double> first_chunk, whole, process;
@@ -154,7 +120,7 @@ int main(int argc, char** argv) {
       const InProcessRun r = run_in_process(*synth, args.text);
       first_chunk.push_back(r.first_chunk_ms);
       whole.push_back(r.whole_ms);
-      process.push_back(run_open_jtalk(args, in_txt, out_wav));
+      process.push_back(bench::time_open_jtalk_program(args.open_jtalk, in_txt, out_wav));
     }
     std::filesystem::remove_all(dir);
 
