@@ -140,14 +140,17 @@ void Pipeline::Run::translate_loop() {
     u.source = sentence->text;
     u.times = sentence->times;
     auto translated = p_.translator_.translate(sentence->text, stop_);
-    if (translated && !translated->empty()) {
+    // The target language names the voice only when its translation is what gets spoken; an
+    // empty or failed translation speaks the source, whose language is guessed from its script.
+    const bool use_translation = translated && !translated->empty();
+    if (use_translation) {
       u.text = std::move(translated.value());
     } else {
       if (!translated) log::warn("sentence {}: translation failed ({}); speaking the source text",
                                  sentence->id, translated.status().to_string());
       u.text = sentence->text;
     }
-    u.lang = VoiceRouter::language_of(u.text, translated ? target : std::string());
+    u.lang = VoiceRouter::language_of(u.text, use_translation ? target : std::string());
     u.times.translated_ms = now_ms();
     if (!utterances_.push(std::move(u))) break;
   }
