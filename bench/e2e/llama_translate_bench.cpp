@@ -14,9 +14,9 @@
 // With --print-prompt TEXT it prints {"prompt": ...}, the exact prompt text for that sentence, and
 // exits.
 //
-//   bench_llama_translate --model NAME|PATH.gguf [--threads N] [--reps R] [--gen N] [--sentences
-//   FILE]
-//                         [--no-translate] [--print-prompt TEXT]
+//   bench_llama_translate --model NAME|PATH.gguf [--threads N] [--gpu-layers N] [--reps R] [--gen N]
+//                         [--samples] [--draft-model NAME|PATH [--draft-tokens K]] [--sentences FILE] [--no-translate] [--print-prompt TEXT]
+// --gpu-layers needs a llama.cpp built with CUDA (bench/gpu/ builds one on the GPU machine).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,10 +55,14 @@ const std::vector<std::string> kSentences = {
 struct Args {
   std::string model;
   int threads = 0;
+  int gpu_layers = 0;
+  std::string draft_model;  // speculative decoding (speculative.h)
+  int draft_tokens = 4;
   int reps = 5;
   int gen = 32;
   std::string sentences_file;
   bool translate = true;
+  bool samples = false;  // also print every repetition's sentence_ms (sentence_ms_samples)
   std::string print_prompt;
   bool has_print_prompt = false;
 };
@@ -66,7 +70,8 @@ struct Args {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(
       stderr,
-      "error: %s\nusage: bench_llama_translate --model NAME|PATH.gguf [--threads N] [--reps R] "
+      "error: %s\nusage: bench_llama_translate --model NAME|PATH.gguf [--threads N] [--gpu-layers N] "
+      "[--draft-model M [--draft-tokens K]] [--reps R] [--samples] "
       "[--gen N] [--sentences FILE] [--no-translate] [--print-prompt TEXT]\n",
       why);
   std::exit(2);
@@ -84,12 +89,20 @@ Args parse_args(int argc, char** argv) {
       a.model = value();
     } else if (k == "--threads") {
       a.threads = std::atoi(value().c_str());
+    } else if (k == "--gpu-layers") {
+      a.gpu_layers = std::atoi(value().c_str());
+    } else if (k == "--draft-model") {
+      a.draft_model = value();
+    } else if (k == "--draft-tokens") {
+      a.draft_tokens = std::atoi(value().c_str());
     } else if (k == "--reps") {
       a.reps = std::atoi(value().c_str());
     } else if (k == "--gen") {
       a.gen = std::atoi(value().c_str());
     } else if (k == "--sentences") {
       a.sentences_file = value();
+    } else if (k == "--samples") {
+      a.samples = true;
     } else if (k == "--no-translate") {
       a.translate = false;
     } else if (k == "--print-prompt") {
@@ -134,6 +147,9 @@ int main(int argc, char** argv) {
   config.backend = "llama";
   config.model = args.model;
   config.threads = args.threads;
+  config.gpu_layers = args.gpu_layers;
+  config.draft_model = args.draft_model;
+  config.draft_tokens = args.draft_tokens;
   try {
     auto t0 = std::chrono::steady_clock::now();
     LlamaTranslator translator(config);
@@ -150,15 +166,26 @@ int main(int argc, char** argv) {
     if (Status st = translator.generate_forced(kForcedSentence, args.gen); !st) throw Error(st);
     std::vector<double> sentence_ms, prefill_tps, decode_tps;
     int prompt_tokens = 0;
+    long drafted = 0, accepted = 0;
     for (int r = 0; r < args.reps; ++r) {
       auto t = std::chrono::steady_clock::now();
       if (Status st = translator.generate_forced(kForcedSentence, args.gen); !st) throw Error(st);
       sentence_ms.push_back(ms_since(t));
       prompt_tokens = stats.last_prompt_tokens;
       prefill_tps.push_back(1000.0 * stats.last_prompt_tokens / stats.last_prefill_ms);
-      decode_tps.push_back(1000.0 * stats.last_decoded_tokens / stats.last_decode_ms);
+      // Tokens per second of the generation loop (with a draft model, a step yields several).
+      decode_tps.push_back(1000.0 * (stats.last_generated_tokens - 1) / stats.last_decode_ms);
+      drafted += stats.last_draft_tokens;
+      accepted += stats.last_accepted_tokens;
     }
-    std::string forced = JsonObject()
+    std::string samples = "[";
+    for (size_t i = 0; i < sentence_ms.size(); ++i) {
+      if (i > 0) samples += ',';
+      samples += std::to_string(sentence_ms[i]);
+    }
+    samples += "]";
+    JsonObject forced_json;
+    forced_json
                              .add("prompt_tokens", prompt_tokens)
                              .add("gen_tokens", args.gen)
                              .add("depth", stats.prefix_tokens)
@@ -167,13 +194,20 @@ int main(int argc, char** argv) {
                              .add("prefill_tok_s_p50", percentile(prefill_tps, 50))
                              .add("prefill_tok_s_max", percentile(prefill_tps, 100))
                              .add("decode_tok_s_p50", percentile(decode_tps, 50))
-                             .add("decode_tok_s_max", percentile(decode_tps, 100))
-                             .str();
+                             .add("decode_tok_s_max", percentile(decode_tps, 100));
+    if (args.samples) forced_json.add_raw("sentence_ms_samples", samples);
+    if (!args.draft_model.empty()) {
+      forced_json.add("draft_model", args.draft_model)
+          .add("draft_tokens", args.draft_tokens)
+          .add("acceptance", drafted ? static_cast<double>(accepted) / drafted : 0.0);
+    }
+    std::string forced = forced_json.str();
 
     JsonObject report;
     report.add("model", args.model)
         .add("arch", translator.model_arch())
         .add("threads", args.threads)
+        .add("gpu_layers", args.gpu_layers)
         .add("prefix_tokens", stats.prefix_tokens)
         .add("load_ms", load_ms)
         .add_raw("forced", forced);
@@ -191,11 +225,14 @@ int main(int argc, char** argv) {
       std::vector<double> ms;
       std::vector<std::string> outputs;
       int fallbacks = 0, generated = 0;
+      long t_drafted = 0, t_accepted = 0;
       for (const auto& s : sentences) {
         auto t = std::chrono::steady_clock::now();
         auto r = translator.translate(s);
         ms.push_back(ms_since(t));
         generated += stats.last_generated_tokens;
+        t_drafted += stats.last_draft_tokens;
+        t_accepted += stats.last_accepted_tokens;
         JsonObject o;
         o.add("source", s)
             .add("ms", ms.back())
@@ -215,6 +252,7 @@ int main(int argc, char** argv) {
                                       .add_raw("ms", percentiles(ms))
                                       .add("generated_tokens", generated)
                                       .add("fallbacks", fallbacks)
+                                      .add("acceptance", t_drafted ? static_cast<double>(t_accepted) / t_drafted : 0.0)
                                       .add_raw("outputs", json_array(outputs))
                                       .str());
     }

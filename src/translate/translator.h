@@ -21,6 +21,8 @@ struct TranslatorConfig {
   int gpu_layers = 0;            // layers offloaded to the GPU where built with CUDA
   int threads = 0;               // 0 = backend default
   int context_sentences = 0;     // earlier sentences (with their translations) shown as context, 0..4
+  std::string draft_model;       // llama: a small model of the same family for speculative decoding
+  int draft_tokens = 4;          // llama: tokens drafted per target step (1..16) with draft_model
   std::string source_lang = "en";
   std::string target_lang = "ja";
 };

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include "core/log.h"
@@ -26,7 +27,7 @@ std::string meta_string(const llama_model* model, const char* key) {
 }  // namespace
 
 std::shared_ptr<const LlamaModel> LlamaModel::load(const std::filesystem::path& path,
-                                                   int gpu_layers) {
+                                                   int gpu_layers, bool repack) {
   init_llama_once();
   std::error_code ec;
   auto canonical = std::filesystem::weakly_canonical(path, ec);
@@ -36,15 +37,16 @@ std::shared_ptr<const LlamaModel> LlamaModel::load(const std::filesystem::path& 
 
   // One load per (file, offload) in the process: translators of several sessions share the weights.
   static std::mutex mutex;
-  static std::map<std::pair<std::string, int>, std::weak_ptr<const LlamaModel>> loaded;
+  static std::map<std::tuple<std::string, int, bool>, std::weak_ptr<const LlamaModel>> loaded;
   std::lock_guard lock(mutex);
-  auto key = std::make_pair(canonical.string(), gpu_layers);
+  auto key = std::make_tuple(canonical.string(), gpu_layers, repack);
   if (auto it = loaded.find(key); it != loaded.end()) {
     if (auto alive = it->second.lock()) return alive;
   }
 
   llama_model_params params = llama_model_default_params();
   params.n_gpu_layers = gpu_layers;
+  params.use_extra_bufts = repack;
   std::shared_ptr<LlamaModel> m(new LlamaModel());
   m->model_ = llama_model_load_from_file(canonical.c_str(), params);
   if (m->model_ == nullptr) {

@@ -51,8 +51,17 @@ LlamaSession::LlamaSession(std::shared_ptr<const LlamaModel> model, const Sessio
   cp.swa_full = true;
   cp.abort_callback = &LlamaSession::abort_requested;
   cp.abort_callback_data = this;
+  llama_sampler_seq_config sampler_config{};
+  if (options.backend_sampling) {
+    backend_sampler_ = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    llama_sampler_chain_add(backend_sampler_, llama_sampler_init_greedy());
+    sampler_config = {0, backend_sampler_};
+    cp.samplers = &sampler_config;
+    cp.n_samplers = 1;
+  }
   ctx_ = llama_init_from_model(model_->get(), cp);
   if (ctx_ == nullptr) {
+    if (backend_sampler_ != nullptr) llama_sampler_free(backend_sampler_);
     std::string why = last_llama_error();
     throw Error(StatusCode::kInternal, "llama.cpp cannot create a context for " +
                                            model_->path().string() +
@@ -68,6 +77,7 @@ LlamaSession::LlamaSession(std::shared_ptr<const LlamaModel> model, const Sessio
 LlamaSession::~LlamaSession() {
   llama_batch_free(batch_);
   if (ctx_ != nullptr) llama_free(ctx_);
+  if (backend_sampler_ != nullptr) llama_sampler_free(backend_sampler_);
 }
 
 bool LlamaSession::abort_requested(void* self) {
@@ -94,7 +104,7 @@ int LlamaSession::count_tokens(std::string_view text) const {
   return static_cast<int>(tokenize(text, false).size());
 }
 
-Status LlamaSession::decode(const llama_token* tokens, size_t n, int pos0) {
+Status LlamaSession::decode(const llama_token* tokens, size_t n, int pos0, bool all_logits) {
   for (size_t off = 0; off < n; off += static_cast<size_t>(n_batch_)) {
     size_t m = std::min(n - off, static_cast<size_t>(n_batch_));
     batch_.n_tokens = static_cast<int32_t>(m);
@@ -103,7 +113,7 @@ Status LlamaSession::decode(const llama_token* tokens, size_t n, int pos0) {
       batch_.pos[i] = static_cast<llama_pos>(pos0 + static_cast<int>(off + i));
       batch_.n_seq_id[i] = 1;
       batch_.seq_id[i][0] = 0;
-      batch_.logits[i] = (off + i == n - 1) ? 1 : 0;
+      batch_.logits[i] = (all_logits || off + i == n - 1) ? 1 : 0;
     }
     int32_t rc = llama_decode(ctx_, batch_);
     if (rc == 0) continue;
@@ -116,11 +126,15 @@ Status LlamaSession::decode(const llama_token* tokens, size_t n, int pos0) {
   return Status::ok();
 }
 
-llama_token LlamaSession::argmax_last() const {
+llama_token LlamaSession::argmax(int i) const {
   // Greedy decoding is an argmax over the last logits; done here rather than through a
   // llama_sampler chain, which copies the whole vocabulary (150k entries for Qwen) into a candidate
   // array per token.
-  const float* logits = llama_get_logits_ith(ctx_, -1);
+  if (backend_sampler_ != nullptr) {
+    llama_token t = llama_get_sampled_token_ith(ctx_, i);
+    if (t != LLAMA_TOKEN_NULL) return t;
+  }
+  const float* logits = llama_get_logits_ith(ctx_, i);
   return static_cast<llama_token>(std::max_element(logits, logits + n_vocab_) - logits);
 }
 
@@ -152,22 +166,70 @@ Status LlamaSession::set_prefix(std::string_view text) {
   return Status::ok();
 }
 
-Result<Generation> LlamaSession::generate(std::string_view suffix, const GenerateOptions& options,
-                                          std::stop_token stop) {
-  if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
-  // Back to "prefix only": drop whatever the previous sentence left (also after an error or a
-  // cancel).
+Status LlamaSession::reset_to_prefix() {
   llama_memory_t mem = llama_get_memory(ctx_);
-  const int n_prefix = static_cast<int>(prefix_.size());
   if (restore_by_snapshot_) {
     llama_memory_clear(mem, true);
     if (!prefix_snapshot_.empty() &&
         llama_state_seq_set_data(ctx_, prefix_snapshot_.data(), prefix_snapshot_.size(), 0) == 0) {
       return Status(StatusCode::kInternal, "cannot restore the cached prompt prefix");
     }
-  } else if (!llama_memory_seq_rm(mem, 0, n_prefix, -1)) {
-    return Status(StatusCode::kInternal, "cannot drop the previous sentence from the cache");
+    return Status::ok();
   }
+  return truncate(static_cast<int>(prefix_.size()));
+}
+
+Status LlamaSession::truncate(int pos) {
+  if (restore_by_snapshot_)
+    return Status(StatusCode::kInternal, "a recurrent model's cache cannot drop positions");
+  if (!llama_memory_seq_rm(llama_get_memory(ctx_), 0, pos, -1))
+    return Status(StatusCode::kInternal, "cannot drop the previous sentence from the cache");
+  return Status::ok();
+}
+
+Status LlamaSession::eval(const llama_token* tokens, size_t n, int pos0, bool all_logits,
+                          std::stop_token stop) {
+  if (all_logits && n > static_cast<size_t>(n_batch_))
+    return Status(StatusCode::kInvalidArgument, "more tokens than one batch holds");
+  if (pos0 + static_cast<int>(n) > n_ctx_)
+    return Status(StatusCode::kDataError, "the sentence does not fit the context");
+  stop_ = &stop;
+  Status st = decode(tokens, n, pos0, all_logits);
+  stop_ = nullptr;
+  return st;
+}
+
+OutputAccumulator::OutputAccumulator(const llama_vocab* vocab, const GenerateOptions& options)
+    : vocab_(vocab), options_(options) {
+  options_.max_new_tokens = std::max(1, options_.max_new_tokens);
+}
+
+bool OutputAccumulator::add(llama_token token) {
+  if (options_.stop_at_end_of_turn && llama_vocab_is_eog(vocab_, token)) return false;
+  std::string piece = token_piece(vocab_, token, false);
+  text_ += piece;
+  ++generated_;
+  if (options_.stop_at_line && piece.find('\n') != std::string::npos && has_complete_line(text_))
+    return false;
+  if (generated_ >= options_.max_new_tokens) {
+    hit_bound_ = true;
+    return false;
+  }
+  return true;
+}
+
+std::string OutputAccumulator::text() const {
+  // A bound can cut a character in half: drop the incomplete tail rather than speak U+FFFD.
+  return utf8::sanitize(std::string_view(text_).substr(0, utf8::complete_prefix(text_)));
+}
+
+Result<Generation> LlamaSession::generate(std::string_view suffix, const GenerateOptions& options,
+                                          std::stop_token stop) {
+  if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
+  // Back to "prefix only": drop whatever the previous sentence left (also after an error or a
+  // cancel).
+  if (Status st = reset_to_prefix(); !st) return st;
+  const int n_prefix = static_cast<int>(prefix_.size());
 
   std::vector<llama_token> tokens = tokenize(suffix, false);
   if (tokens.empty()) return Status(StatusCode::kInvalidArgument, "empty prompt");
@@ -180,45 +242,29 @@ Result<Generation> LlamaSession::generate(std::string_view suffix, const Generat
   }
 
   Generation gen;
-  const llama_vocab* vocab = model_->vocab();
-  stop_ = &stop;
-  struct ClearStop {
-    const std::stop_token** p;
-    ~ClearStop() { *p = nullptr; }
-  } clear_stop{&stop_};
-
   auto t0 = Clock::now();
-  Status st = decode(tokens.data(), tokens.size(), n_prefix);
+  Status st = eval(tokens.data(), tokens.size(), n_prefix, false, stop);
   if (!st) return st;
   gen.prompt_tokens = static_cast<int>(tokens.size());
   prompt_tokens_evaluated_ += gen.prompt_tokens;
   int n_past = n_prefix + gen.prompt_tokens;
-  llama_token token = argmax_last();
+  llama_token token = argmax(-1);
   gen.prefill_ms = ms_since(t0);
 
   auto t1 = Clock::now();
-  std::string text;
-  for (;;) {
-    if (options.stop_at_end_of_turn && llama_vocab_is_eog(vocab, token)) break;
-    std::string piece = token_piece(vocab, token, false);
-    text += piece;
-    ++gen.generated_tokens;
-    if (options.stop_at_line && piece.find('\n') != std::string::npos && has_complete_line(text))
-      break;
-    if (gen.generated_tokens >= max_new) {
-      gen.hit_bound = true;
-      break;
-    }
+  OutputAccumulator out(model_->vocab(), options);
+  while (out.add(token)) {
     if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
-    st = decode(&token, 1, n_past);
+    st = eval(&token, 1, n_past, false, stop);
     if (!st) return st;
     ++n_past;
     ++gen.decoded_tokens;
-    token = argmax_last();
+    token = argmax(-1);
   }
   gen.decode_ms = ms_since(t1);
-  // A bound can cut a character in half: drop the incomplete tail rather than speak U+FFFD.
-  gen.text = utf8::sanitize(std::string_view(text).substr(0, utf8::complete_prefix(text)));
+  gen.generated_tokens = out.generated();
+  gen.hit_bound = out.hit_bound();
+  gen.text = out.text();
   return gen;
 }
 

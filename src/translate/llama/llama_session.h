@@ -23,6 +23,9 @@ struct SessionOptions {
   int threads = 0;    // 0 = hardware threads
   int n_ctx = 4096;   // context length in tokens (capped by the model's training length)
   int n_batch = 512;  // tokens per llama_decode call during prefill
+  // Greedy argmax inside llama.cpp's compute graph (its backend sampling) instead of copying the
+  // logits (150k floats for Qwen) to the host each token: pays where the graph runs on a GPU.
+  bool backend_sampling = false;
 };
 
 struct GenerateOptions {
@@ -41,6 +44,31 @@ struct Generation {
   bool hit_bound = false;  // stopped by max_new_tokens
   double prefill_ms = 0;   // evaluating the suffix, up to the first sampled token
   double decode_ms = 0;    // the single-token decode steps with sampling
+  // Speculative decoding only (speculative.h): tokens the draft model proposed, and how many of them
+  // the target model confirmed. decoded_tokens then counts the target's verification batches.
+  int draft_tokens = 0;
+  int accepted_tokens = 0;
+};
+
+// Collects sampled tokens into text and decides where generation stops (end of turn, a complete first
+// line, the length bound), the same way for plain and speculative decoding.
+class OutputAccumulator {
+ public:
+  OutputAccumulator(const llama_vocab* vocab, const GenerateOptions& options);
+  // Takes the next sampled token. False when generation stops here: at an end-of-turn token (not
+  // added), or after adding the token that completes the first line or reaches the bound.
+  bool add(llama_token token);
+  int generated() const { return generated_; }
+  bool hit_bound() const { return hit_bound_; }
+  // The text so far, valid UTF-8 (a character cut by the bound is dropped).
+  std::string text() const;
+
+ private:
+  const llama_vocab* vocab_;
+  GenerateOptions options_;
+  std::string text_;
+  int generated_ = 0;
+  bool hit_bound_ = false;
 };
 
 class LlamaSession {
@@ -64,20 +92,36 @@ class LlamaSession {
 
   // Number of tokens `text` takes (no special tokens added).
   int count_tokens(std::string_view text) const;
+
+  // Steps, for decoding schemes built on top (speculative.h). Positions count from 0 at the start of
+  // the prefix; the cache holds the prefix followed by whatever was evaluated since reset_to_prefix().
+  // Drops everything after the prefix (also what a failed or cancelled call left).
+  Status reset_to_prefix();
+  // Special tokens in `text` are parsed (turn markers become their control tokens).
+  std::vector<llama_token> tokenize(std::string_view text, bool add_special) const;
+  // Evaluates `tokens` at positions pos0..; logits for the last token, or for every token when
+  // `all_logits` (then at most the batch size of tokens).
+  Status eval(const llama_token* tokens, size_t n, int pos0, bool all_logits, std::stop_token stop);
+  // The greedy choice after token `i` of the last eval (-1: its last token).
+  llama_token argmax(int i) const;
+  // Drops cache cells from position `pos` on. Needs a cache with per-position cells (not recurrent).
+  Status truncate(int pos);
+  bool can_truncate() const { return !restore_by_snapshot_; }
+  const LlamaModel& model() const { return *model_; }
+  void count_evaluated(int n) { prompt_tokens_evaluated_ += n; }
   // Every prompt token evaluated since construction, the prefix included: a test of prefix reuse.
   int64_t prompt_tokens_evaluated() const { return prompt_tokens_evaluated_; }
   int threads() const { return threads_; }
   int n_ctx() const { return n_ctx_; }
 
  private:
-  std::vector<llama_token> tokenize(std::string_view text, bool add_special) const;
   // Evaluates `tokens` at positions pos0.. in sequence 0, in batches; logits only for the last
-  // token.
-  Status decode(const llama_token* tokens, size_t n, int pos0);
-  llama_token argmax_last() const;
+  // token unless all_logits.
+  Status decode(const llama_token* tokens, size_t n, int pos0, bool all_logits = false);
   static bool abort_requested(void* self);
 
   std::shared_ptr<const LlamaModel> model_;
+  llama_sampler* backend_sampler_ = nullptr;  // greedy chain run in the graph; owned, outlives ctx_
   llama_context* ctx_ = nullptr;
   llama_batch batch_{};
   int n_batch_ = 0;

@@ -14,6 +14,7 @@
 #include "translate/llama/postprocess.h"
 #include "translate/llama/prompt.h"
 #include "translate/llama/protected_spans.h"
+#include "translate/llama/speculative.h"
 
 #if STREAM_TTS_HAVE_MODEL_STORE
 #include "models/model_store.h"
@@ -75,6 +76,8 @@ std::string validate_llama_config(const TranslatorConfig& c) {
     add("the llama translator translates en -> ja (got " + c.source_lang + " -> " + c.target_lang +
         ")");
   }
+  if (c.draft_tokens < 1 || c.draft_tokens > 16)
+    add("draft_tokens must be within 1..16 (got " + std::to_string(c.draft_tokens) + ")");
   if (c.gpu_layers != 0) {
     if (!llama_has_gpu_backend()) {
       add("--gpu-layers " + std::to_string(c.gpu_layers) +
@@ -89,6 +92,8 @@ struct LlamaTranslator::Impl {
   std::shared_ptr<const llama::LlamaModel> model;
   std::unique_ptr<llama::PromptBuilder> prompt;
   std::unique_ptr<llama::LlamaSession> session;
+  std::shared_ptr<const llama::LlamaModel> draft_model;  // --draft-model: speculative decoding
+  std::unique_ptr<llama::LlamaSession> draft_session;
   std::deque<llama::TranslationPair>
       history;  // the last context_sentences translations, oldest first
   Stats stats;
@@ -99,8 +104,12 @@ struct LlamaTranslator::Impl {
     std::vector<llama::TranslationPair> context(history.begin(), history.end());
     auto suffix = prompt->suffix(context, sentence);
     if (!suffix) return suffix.status();
-    auto gen = session->generate(*suffix, options, stop);
+    auto gen = draft_session ? llama::generate_speculative(*session, *draft_session, *suffix,
+                                                           options, config.draft_tokens, stop)
+                             : session->generate(*suffix, options, stop);
     if (!gen) return gen.status();
+    stats.last_draft_tokens = gen->draft_tokens;
+    stats.last_accepted_tokens = gen->accepted_tokens;
     stats.prompt_tokens_evaluated = session->prompt_tokens_evaluated();
     stats.last_prompt_tokens = gen->prompt_tokens;
     stats.last_generated_tokens = gen->generated_tokens;
@@ -130,9 +139,22 @@ LlamaTranslator::LlamaTranslator(const TranslatorConfig& config) : impl_(std::ma
   }
   llama::SessionOptions so;
   so.threads = config.threads;
+  so.backend_sampling = config.gpu_layers != 0;
   impl_->session = std::make_unique<llama::LlamaSession>(impl_->model, so);
   if (Status st = impl_->session->set_prefix(impl_->prompt->prefix()); !st) throw Error(st);
   impl_->stats.prefix_tokens = impl_->session->prefix_tokens();
+  if (!config.draft_model.empty()) {
+    impl_->draft_model =
+        llama::LlamaModel::load(resolve_model_path(config.draft_model), config.gpu_layers);
+    impl_->draft_session = std::make_unique<llama::LlamaSession>(impl_->draft_model, so);
+    if (std::string why = llama::speculative_incompatibility(*impl_->session, *impl_->draft_session);
+        !why.empty()) {
+      throw Error(StatusCode::kInvalidArgument,
+                  "--draft-model " + config.draft_model + " cannot draft for " + config.model + ": " + why);
+    }
+    // The prompt is rendered with the target's template: the draft sees the same tokens.
+    if (Status st = impl_->draft_session->set_prefix(impl_->prompt->prefix()); !st) throw Error(st);
+  }
   impl_->stats.prompt_tokens_evaluated = impl_->session->prompt_tokens_evaluated();
   log::debug("llama: {} ready: arch {}, template {}, prefix {} tokens, {} threads, context {}",
              impl_->model->path().filename().string(), impl_->model->arch(),

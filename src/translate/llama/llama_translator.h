@@ -29,6 +29,9 @@ class LlamaTranslator final : public Translator {
     double last_prefill_ms = 0;
     double last_decode_ms = 0;
     std::string last_raw_output;  // what the model wrote, before cleaning
+    // With a draft model: tokens drafted and accepted for the last sentence (see speculative.h).
+    int last_draft_tokens = 0;
+    int last_accepted_tokens = 0;
   };
 
   // Loads config.model (a catalogue name or a .gguf path) and evaluates the prompt prefix.

@@ -14,11 +14,15 @@
 #include <thread>
 
 #include "core/utf8.h"
+#include "models/model_store.h"
 #include "translate/llama/chat_template.h"
+#include "translate/llama/llama_model.h"
+#include "translate/llama/llama_session.h"
 #include "translate/llama/llama_translator.h"
 #include "translate/llama/postprocess.h"
 #include "translate/llama/prompt.h"
 #include "translate/llama/protected_spans.h"
+#include "translate/llama/speculative.h"
 #include "translate/translator.h"
 
 namespace stream_tts {
@@ -426,6 +430,38 @@ std::shared_ptr<LlamaTranslator> load_model(const char* env, const char* name,
   }
 }
 
+// Greedy sampling inside llama.cpp's graph (used where layers run on a GPU) picks the same tokens as
+// the host argmax over copied logits. Runs on the CPU backend here; the GPU machine runs the same
+// code with --gpu-layers (bench/gpu).
+TEST(LlamaSession, BackendSamplingMatchesHostArgmax) {
+  std::filesystem::path path;
+  try {
+    const char* env = std::getenv("STREAM_TTS_TEST_GEMMA");
+    path = env && *env ? std::filesystem::path(env) : models::resolve_model("gemma-3-270m");
+  } catch (const Error& e) {
+    GTEST_SKIP() << "gemma-3-270m is not installed (" << e.what()
+                 << "); run `stream-tts models install gemma-3-270m`";
+  }
+  auto model = llama::LlamaModel::load(path, 0);
+  std::string outputs[2];
+  for (int backend = 0; backend < 2; ++backend) {
+    llama::SessionOptions so;
+    so.threads = 1;
+    so.n_ctx = 512;
+    so.backend_sampling = backend == 1;
+    llama::LlamaSession session(model, so);
+    ASSERT_TRUE(session.set_prefix("<start_of_turn>user\nList three colours.<end_of_turn>\n"));
+    llama::GenerateOptions go;
+    go.max_new_tokens = 24;
+    go.stop_at_line = false;
+    auto gen = session.generate("<start_of_turn>model\n", go, {});
+    ASSERT_TRUE(gen) << gen.status().to_string();
+    EXPECT_GT(gen->generated_tokens, 3);
+    outputs[backend] = gen->text;
+  }
+  EXPECT_EQ(outputs[0], outputs[1]);
+}
+
 class LlamaGemma : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -531,6 +567,61 @@ TEST_F(LlamaGemma, ABaseModelsEchoFallsBackWithAReason) {
     EXPECT_TRUE(utf8::looks_japanese(*r)) << *r;
   } else {
     EXPECT_EQ(r.status().code(), StatusCode::kDataError) << r.status().to_string();
+  }
+}
+
+// Speculative decoding keeps the target's greedy output. A model drafting for itself must have its
+// drafts accepted: that checks the bookkeeping of both caches across steps. Weights are not repacked
+// here, so that a batch of tokens gives the logits of single steps (llama_model.h); what is left is
+// rounding from where tokens land in the cache after rejected ones are dropped, which can flip a
+// near-tie now and then, so a few rejections are allowed.
+TEST(LlamaSpeculative, SelfDraftGivesThePlainOutputWithEveryDraftAccepted) {
+  std::filesystem::path path;
+  try {
+    const char* env = std::getenv("STREAM_TTS_TEST_QWEN");
+    path = env && *env ? std::filesystem::path(env) : models::resolve_model("qwen2.5-coder-0.5b");
+  } catch (const Error& e) {
+    GTEST_SKIP() << "qwen2.5-coder-0.5b is not installed (" << e.what() << ")";
+  }
+  auto model = llama::LlamaModel::load(path, 0, /*repack=*/false);
+  llama::SessionOptions so;
+  so.threads = 1;
+  so.n_ctx = 1024;
+  llama::LlamaSession plain(model, so), target(model, so), draft(model, so);
+  EXPECT_EQ(llama::speculative_incompatibility(target, draft), "");
+  PromptBuilder prompt(model->chat_template());
+  for (auto* s : {&plain, &target, &draft}) ASSERT_TRUE(s->set_prefix(prompt.prefix()));
+  llama::GenerateOptions go;
+  go.max_new_tokens = 40;
+  for (const char* sentence : {"The build passed.", "I fixed the failing test in `cache_test.py`.",
+                               "Let me check the logs to see why the server crashed."}) {
+    auto suffix = prompt.suffix({}, sentence);
+    ASSERT_TRUE(suffix);
+    auto a = plain.generate(*suffix, go, {});
+    auto b = llama::generate_speculative(target, draft, *suffix, go, 3, {});
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(b->text, a->text) << sentence;
+    EXPECT_EQ(b->generated_tokens, a->generated_tokens);
+    EXPECT_GT(b->draft_tokens, 0);
+    EXPECT_GE(b->accepted_tokens * 4, b->draft_tokens * 3) << sentence;
+    // Several tokens per target step.
+    EXPECT_LT(b->decoded_tokens * 2, b->generated_tokens) << sentence;
+  }
+}
+
+TEST_F(LlamaGemma, DraftModelOfAnotherFamilyIsRefused) {
+  TranslatorConfig c;
+  c.backend = "llama";
+  c.model = "gemma-3-270m";
+  c.draft_model = "qwen2.5-coder-0.5b";
+  c.threads = 1;
+  try {
+    LlamaTranslator t(c);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    if (e.status().code() == StatusCode::kNotFound) GTEST_SKIP() << e.what();
+    EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument) << e.what();
+    EXPECT_TRUE(contains(e.what(), "vocabulary")) << e.what();
   }
 }
 
