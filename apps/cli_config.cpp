@@ -12,8 +12,9 @@ std::vector<std::string> CliConfig::validate() const {
   if (!parse_input_format(input_format, &format)) {
     problems.push_back("--input must be auto, claude, text or jsonl (got '" + input_format + "')");
   }
-  if (tts != "auto" && tts != "openjtalk" && tts != "espeak") {
-    problems.push_back("--tts must be auto, openjtalk or espeak (got '" + tts + "')");
+  const bool worker_tts = tts.rfind("worker:", 0) == 0 && tts.size() > 7;
+  if (tts != "auto" && tts != "openjtalk" && tts != "espeak" && !worker_tts) {
+    problems.push_back("--tts must be auto, openjtalk, espeak or worker:NAME (got '" + tts + "')");
   }
   if (!(rate >= 0.25f && rate <= 4.0f)) problems.push_back("--rate must be within 0.25..4");
   if (!(std::fabs(pitch) <= 12.0f)) problems.push_back("--pitch must be within -12..12 semitones");

@@ -30,8 +30,10 @@ struct CliConfig {
   int threads = 0;                       // translator threads; 0 = all cores
   int context_sentences = 0;             // earlier sentences given to the translator as context
   // Speech
-  std::string tts = "auto";              // auto|openjtalk|espeak
-  std::string voice;                     // Japanese voice (Open JTalk .htsvoice path or name)
+  std::string tts = "auto";              // auto|openjtalk|espeak|worker:NAME
+  std::string voice;                     // Japanese voice (Open JTalk .htsvoice path or name; a worker's
+                                         // voice or blend "a:0.7+b:0.3")
+  std::string workers;                   // workers.json; empty = $XDG_CONFIG_HOME/stream-tts/workers.json
   std::string en_voice = "en-us";        // eSpeak NG voice for English
   float rate = 1.0f;
   float pitch = 0.0f;

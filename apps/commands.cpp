@@ -11,6 +11,7 @@
 #include "core/utf8.h"
 #include "engine/pipeline.h"
 #include "replay.h"
+#include "worker/worker_config.h"
 
 namespace stream_tts::cli {
 namespace {
@@ -120,10 +121,17 @@ int run_devices() {
 }
 
 int run_voices(const CliConfig& config) {
-  for (const std::string& backend : synthesizer_backends()) {
+  std::vector<std::string> backends = synthesizer_backends();
+  // Every configured speech worker, started to ask it (a worker that cannot start says why).
+  const worker::WorkerCatalogue workers = worker::WorkerCatalogue::load(config.workers);
+  for (const std::string& name : workers.names()) {
+    if (workers.find(name).kind == "tts") backends.push_back("worker:" + name);
+  }
+  for (const std::string& backend : backends) {
     try {
       SynthesizerConfig sc;
       sc.backend = backend;
+      sc.workers_file = config.workers;
       auto synth = make_synthesizer(sc);
       for (const auto& v : synth->voices()) {
         std::cout << backend << "\t" << v.name << "\t" << v.lang << "\t" << synth->sample_rate() << " Hz\t"

@@ -27,7 +27,20 @@ Voices load_voices(const CliConfig& config) {
     v.router.add(lang, synth.get(), label);
     v.synths.push_back(std::move(synth));
   };
-  if (config.tts == "espeak") {
+  if (config.tts.rfind("worker:", 0) == 0) {
+    // An explicit worker speaks everything (like --tts openjtalk); it serves the languages it names.
+    SynthesizerConfig sc;
+    sc.backend = config.tts;
+    sc.voice = config.voice;
+    sc.workers_file = config.workers;
+    auto synth = make_synthesizer(sc);
+    std::string label = config.tts;
+    if (!config.voice.empty()) label += ":" + config.voice;
+    std::vector<std::string> langs = synth->languages();
+    if (langs.empty()) langs.push_back("ja");
+    for (const auto& lang : langs) v.router.add(lang, synth.get(), label);
+    v.synths.push_back(std::move(synth));
+  } else if (config.tts == "espeak") {
     add("en", "espeak", config.en_voice);
   } else if (config.tts == "openjtalk") {
     add("ja", "openjtalk", config.voice);

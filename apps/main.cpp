@@ -70,9 +70,16 @@ void add_common_options(CLI::App& app, CliConfig& c) {
 
   const std::string kSpeech = "Speech";
   app.add_option("--tts", c.tts,
-                 "Voice backend: auto (Japanese -> openjtalk, English -> espeak), openjtalk, espeak")
+                 "Voice backend: auto (Japanese -> openjtalk, English -> espeak), openjtalk, espeak, "
+                 "worker:NAME (an external worker process, e.g. worker:kokoro-ja; see --workers)")
       ->capture_default_str()->group(kSpeech);
-  app.add_option("--voice", c.voice, "Japanese voice: path to an .htsvoice file (default: the Debian voice)")
+  app.add_option("--voice", c.voice,
+                 "Japanese voice: path to an .htsvoice file (default: the Debian voice); with worker:NAME a "
+                 "voice of that worker (`stream-tts voices`) or a blend such as jf_alpha:0.7+jm_kumo:0.3")
+      ->group(kSpeech);
+  app.add_option("--workers", c.workers,
+                 "Worker definitions (JSON, docs/worker-protocol.md; default: "
+                 "$XDG_CONFIG_HOME/stream-tts/workers.json when it exists, plus built-in kokoro-ja)")
       ->group(kSpeech);
   app.add_option("--en-voice", c.en_voice, "eSpeak NG voice for English text")->capture_default_str()->group(kSpeech);
   app.add_option("--rate", c.rate, "Speaking rate factor (0.25..4)")->capture_default_str()->group(kSpeech);
@@ -129,7 +136,8 @@ int main_impl(int argc, char** argv) {
   auto* translate = app.add_subcommand("translate", "Translate stdin, one sentence per line, to stdout");
   translate->fallthrough();
   auto* devices = app.add_subcommand("devices", "List audio output devices");
-  auto* voices = app.add_subcommand("voices", "List the voices of every speech backend");
+  auto* voices = app.add_subcommand("voices", "List the voices of every speech backend and worker");
+  voices->fallthrough();  // --workers FILE
   ModelsCommand models(app);
 
   try {
