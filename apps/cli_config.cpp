@@ -29,6 +29,9 @@ std::vector<std::string> CliConfig::validate() const {
   if (gpu_layers < 0) problems.push_back("--gpu-layers must be >= 0");
   if (threads < 0) problems.push_back("--threads must be >= 0");
   if (context_sentences < 0 || context_sentences > 4) problems.push_back("--context-sentences must be 0..4");
+  if (draft_tokens < 1 || draft_tokens > 16) problems.push_back("--draft-tokens must be 1..16");
+  if (!draft_model.empty() && translate != "llama")
+    problems.push_back("--draft-model needs --translate llama");
   if (demo_speed < 0) problems.push_back("--demo-speed must be >= 0");
   log::Level level;
   if (!log::parse_level(log_level, &level)) {

@@ -29,6 +29,8 @@ struct CliConfig {
   int gpu_layers = 0;                    // layers offloaded to the GPU (CUDA builds)
   int threads = 0;                       // translator threads; 0 = all cores
   int context_sentences = 0;             // earlier sentences given to the translator as context
+  std::string draft_model;               // speculative decoding: draft model name or path; empty = off
+  int draft_tokens = 4;                  // tokens drafted per target step (1..16)
   // Speech
   std::string tts = "auto";              // auto|openjtalk|espeak|worker:NAME
   std::string voice;                     // Japanese voice (Open JTalk .htsvoice path or name; a worker's

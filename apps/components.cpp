@@ -12,6 +12,8 @@ std::unique_ptr<Translator> load_translator(const CliConfig& config) {
   tc.gpu_layers = config.gpu_layers;
   tc.threads = config.threads;
   tc.context_sentences = config.context_sentences;
+  tc.draft_model = config.draft_model;
+  tc.draft_tokens = config.draft_tokens;
   return make_translator(tc);
 }
 

@@ -67,6 +67,12 @@ void add_common_options(CLI::App& app, CliConfig& c) {
       ->capture_default_str()->group(kTranslate);
   app.add_option("--max-tokens", c.max_tokens, "Upper bound on generated tokens per sentence")
       ->capture_default_str()->group(kTranslate);
+  app.add_option("--draft-model", c.draft_model,
+                 "Speculative decoding: a small model of the same family (same vocabulary) drafts tokens "
+                 "that --model checks in one batch; same output, pays on GPUs when most drafts are accepted")
+      ->group(kTranslate);
+  app.add_option("--draft-tokens", c.draft_tokens, "Tokens drafted per step with --draft-model (1..16)")
+      ->capture_default_str()->group(kTranslate);
 
   const std::string kSpeech = "Speech";
   app.add_option("--tts", c.tts,

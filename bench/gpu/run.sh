@@ -4,6 +4,8 @@
 #   bench/gpu/run.sh build      CUDA build of llama.cpp + our translator benchmark (needs .gpu/, see prepare.sh)
 #   bench/gpu/run.sh models     random-weight Qwen2.5 7B, 1.5B, 0.5B in Q4_K_M
 #   bench/gpu/run.sh bench      ours vs llama-bench vs transformers bf16; JSON under $OUT
+#   bench/gpu/run.sh spec       speculative decoding: 7B with a 0.5B draft (random weights, so almost no
+#                               draft is accepted: the cost side), and the step costs that decide when it pays
 #   bench/gpu/run.sh all
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -55,10 +57,32 @@ bench() {
   done
 }
 
+spec() {
+  local t="$work/qwen2.5-7b-q4_k_m.gguf" d="$work/qwen2.5-0.5b-q4_k_m.gguf"
+  for arch in 7b 1.5b; do
+    for k in 2 4; do
+      log "speculative $arch + 0.5b draft, k=$k"
+      "$b/bench_llama_translate" --model "$work/qwen2.5-$arch-q4_k_m.gguf" --draft-model "$d" --draft-tokens "$k" \
+        --gpu-layers 99 --threads 4 --reps 20 --no-translate | tee "$out/spec-$arch-k$k.json"
+    done
+  done
+  log "step costs (llama-bench, depth 321 = prefix + sentence)"
+  local lb=("$b/bin/llama-bench" -ngl 99 -fa 1 -t 4 -r 10 -o json -d 321)
+  "${lb[@]}" -m "$t" -p 3,5 -n 32 >"$work/steps-target.json"
+  "${lb[@]}" -m "$d" -p 0 -n 32 >"$work/steps-draft.json"
+  python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1])) + json.load(open(sys.argv[2]))
+keys = ("model_filename", "n_prompt", "n_gen", "n_depth", "avg_ns", "avg_ts")
+print(json.dumps([{k: r[k] for k in keys} for r in rows]))
+' "$work/steps-target.json" "$work/steps-draft.json" | tee "$out/spec-steps.json"
+}
+
 case ${1:-all} in
   build) build ;;
   models) build; models ;;
   bench) bench ;;
-  all) build; models; bench ;;
-  *) echo "usage: $0 build|models|bench|all" >&2; exit 2 ;;
+  spec) spec ;;
+  all) build; models; bench; spec ;;
+  *) echo "usage: $0 build|models|bench|spec|all" >&2; exit 2 ;;
 esac

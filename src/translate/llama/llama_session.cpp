@@ -58,6 +58,8 @@ LlamaSession::LlamaSession(std::shared_ptr<const LlamaModel> model, const Sessio
     sampler_config = {0, backend_sampler_};
     cp.samplers = &sampler_config;
     cp.n_samplers = 1;
+    // A speculative verification batch asks for one token per position (up to 16 drafts + 1).
+    cp.n_outputs_max_per_seq = 17;
   }
   ctx_ = llama_init_from_model(model_->get(), cp);
   if (ctx_ == nullptr) {

@@ -3,6 +3,7 @@
 #include <llama.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <vector>
 
@@ -29,11 +30,16 @@ std::string speculative_incompatibility(const LlamaSession& target, const LlamaS
            "rejected tokens)";
   const llama_vocab* tv = target.model().vocab();
   const llama_vocab* dv = draft.model().vocab();
-  int n = llama_vocab_n_tokens(tv);
-  if (llama_vocab_n_tokens(dv) != n) {
-    return "the draft model's vocabulary has " + std::to_string(llama_vocab_n_tokens(dv)) +
-           " tokens, the target's " + std::to_string(n);
+  const int nt = llama_vocab_n_tokens(tv);
+  const int nd = llama_vocab_n_tokens(dv);
+  // Sizes may differ by padding rows (Qwen2.5-7B has 152064 entries, 0.5B 151936): the draft only
+  // proposes ids of its own vocabulary, which must mean the same in the target's.
+  constexpr int kMaxPaddingDifference = 128;
+  if (std::abs(nt - nd) > kMaxPaddingDifference) {
+    return "the draft model's vocabulary has " + std::to_string(nd) + " tokens, the target's " +
+           std::to_string(nt);
   }
+  const int n = std::min(nt, nd);
   // Same size is not enough: compare a spread of token texts, the control tokens included.
   for (int t = 0; t < n; t += std::max(1, n / 997)) {
     if (piece(tv, t) != piece(dv, t))
@@ -77,16 +83,23 @@ Result<Generation> generate_speculative(LlamaSession& target, LlamaSession& draf
   int draft_pos = pos_prompt + gen.prompt_tokens;  // next position the draft cache lacks
   int n_past = pos_prompt + gen.prompt_tokens;  // position of `token` (not yet evaluated anywhere)
 
+  // The target's vocabulary may be larger (padding ids): should it ever pick an id the draft does not
+  // have, the draft cannot follow, and the rest of the sentence is decoded without it.
+  const int draft_vocab = llama_vocab_n_tokens(draft.model().vocab());
+  const int target_vocab = llama_vocab_n_tokens(target.model().vocab());
+  bool drafting = true;
+
   auto t1 = Clock::now();
   OutputAccumulator out(target.model().vocab(), options);
   std::vector<llama_token> batch;
   batch.reserve(static_cast<size_t>(k) + 1);
   while (out.add(token)) {
     if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
-    // Draft k tokens after `token`, catching the draft cache up first.
-    // No more drafts than tokens the bound still allows.
-    const int kk = std::min(k, max_new - out.generated());
-    draft_pending.push_back(token);
+    // Draft up to k tokens after `token` (no more than the bound still allows), catching the draft
+    // cache up first.
+    if (token < 0 || token >= draft_vocab) drafting = false;
+    int kk = drafting ? std::min(k, max_new - out.generated()) : 0;
+    if (drafting) draft_pending.push_back(token);
     batch.assign(1, token);
     for (int i = 0; i < kk; ++i) {
       if (Status st = draft.eval(draft_pending.data(), draft_pending.size(), draft_pos, false, stop);
@@ -95,9 +108,14 @@ Result<Generation> generate_speculative(LlamaSession& target, LlamaSession& draf
       }
       draft_pos += static_cast<int>(draft_pending.size());
       llama_token d = draft.argmax(-1);
+      if (d < 0 || d >= target_vocab) {  // a draft padding id the target does not have
+        draft_pending.clear();
+        break;
+      }
       batch.push_back(d);
       draft_pending.assign(1, d);
     }
+    kk = static_cast<int>(batch.size()) - 1;
     gen.draft_tokens += kk;
     // The draft cache holds token, d1..d(k-1); d_k is pending.
     // Verify: the target evaluates token, d1..dk and says what it would have chosen after each.
