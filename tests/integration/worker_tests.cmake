@@ -59,7 +59,20 @@ if(EXISTS "${_kokoro_python}" AND EXISTS "${_kokoro_model}")
   cli_test(worker_kokoro_say --voice worker:kokoro-ja --min-seconds 1 --max-seconds 6 --rate 24000
     --expect-sentence "今日はいい天気ですね。"
     -- say "今日はいい天気ですね。" --tts worker:kokoro-ja --voice jf_alpha --sample-rate 24000)
+  # The bundled Claude transcript spoken through Kokoro: every sentence once, nothing from thinking or
+  # tool I/O, and the metrics name the worker voice.
+  cli_test(worker_kokoro_demo --voice worker:kokoro-ja --min-sentences 6 --min-seconds 8 --max-seconds 90
+    --rate 24000 --expect-sentence "原因が分かりました。"
+    --expect-sentence "修正したあと、もう一度テストを実行してください。"
+    --forbid "The user asked" --forbid "import time"
+    -- --demo --demo-speed 0 --tts worker:kokoro-ja --voice jf_gongitsune --sample-rate 24000)
 else()
   message(STATUS "cli.worker_kokoro_say not added: it needs the workers venv (${_kokoro_python}) and the "
                  "kokoro-ja model (${_kokoro_model}); create both, then re-run cmake")
 endif()
+
+# The Python SDK's own tests (framing, handshake, cancel, the tone and Kokoro workers), with the
+# system interpreter; the Kokoro ones use the workers venv and skip, saying why, where it is missing.
+add_test(NAME workers.python COMMAND ${Python3_EXECUTABLE} -m unittest discover -s tests/workers
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(workers.python PROPERTIES LABELS integration TIMEOUT 300)
