@@ -11,6 +11,7 @@ PACKAGES=(
   libespeak-ng-dev espeak-ng-data
   libgtest-dev libgmock-dev libbenchmark-dev
   pulseaudio pulseaudio-utils sox
+  clang libclang-rt-14-dev
 )
 
 SUDO=""

@@ -61,7 +61,11 @@ LineClass list_item(std::string_view s, size_t after_marker, bool complete) {
   if (s[c + 2] != ']') return make(LineKind::kListItem, c);
   if (c + 3 == s.size()) return complete ? make(LineKind::kListItem, c + 3) : kNeedMore;
   if (!is_blank_char(s[c + 3])) return make(LineKind::kListItem, c);
-  return make(LineKind::kListItem, skip_blanks(s, c + 3));
+  // Only blanks after the box so far: whether the item is empty (which matters after a paragraph)
+  // is up to the rest of the line.
+  const size_t text = skip_blanks(s, c + 3);
+  if (text == s.size() && !complete) return kNeedMore;
+  return make(LineKind::kListItem, text);
 }
 
 // "---", "* * *", "___", "===": only the marker and blanks up to the end of the line.

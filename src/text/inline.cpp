@@ -232,6 +232,9 @@ InlineScanner::Step InlineScanner::word(std::string_view s, size_t* pos, bool co
         c == ']' || (flags.table_row && c == '|')) {
       break;
     }
+    // A '\' or '!' received last: the next byte decides whether it escapes a mark or opens an image.
+    // Deciding without it would differ from the whole text once the word reaches kMaxWord.
+    if ((c == '\\' || c == '!') && j + 1 == s.size() && !complete) return Step::kNeedMore;
     if (c == '!' && j > start && j + 1 < s.size() && s[j + 1] == '[') break;  // image follows
     j += (c == '\\' && j + 1 < s.size() && is_ascii_punct(s[j + 1])) ? 2 : 1;
     if (j - start >= kMaxWord) break;
