@@ -32,6 +32,13 @@ std::vector<std::string> CliConfig::validate() const {
   if (draft_tokens < 1 || draft_tokens > 16) problems.push_back("--draft-tokens must be 1..16");
   if (!draft_model.empty() && translate != "llama")
     problems.push_back("--draft-model needs --translate llama");
+  BacklogPolicy policy;
+  if (!parse_backlog_policy(backlog, &policy)) {
+    problems.push_back("--backlog must be block or drop-oldest (got '" + backlog + "')");
+  }
+  if (backlog_sentences < 1 || backlog_sentences > 1000000) {
+    problems.push_back("--backlog-sentences must be within 1..1000000");
+  }
   if (demo_speed < 0) problems.push_back("--demo-speed must be >= 0");
   log::Level level;
   if (!log::parse_level(log_level, &level)) {
@@ -50,6 +57,8 @@ PipelineOptions CliConfig::pipeline_options() const {
   o.cleaner.code_block_phrase = code_phrase;
   o.segmenter.max_bytes = max_sentence_bytes;
   o.segmenter.idle_flush_ms = idle_flush_ms;
+  parse_backlog_policy(backlog, &o.backlog);
+  o.sentence_queue = backlog_sentences;
   o.synthesis.rate = rate;
   o.synthesis.pitch = pitch;
   o.synthesis.volume = volume;

@@ -22,6 +22,8 @@ struct CliConfig {
   std::string code_phrase;               // spoken for a fenced code block; empty = skip
   size_t max_sentence_bytes = 400;
   double idle_flush_ms = 1200.0;
+  std::string backlog = "block";         // block|drop-oldest: when sentences come faster than speech
+  size_t backlog_sentences = 1024;       // sentences waiting to be spoken before `backlog` applies
   // Translation
   std::string translate = "none";
   std::string model;

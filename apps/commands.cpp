@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "engine/pipeline.h"
+#include "input/input_adapter.h"
 #include "replay.h"
 #include "worker/worker_config.h"
 
@@ -22,7 +23,8 @@ int exit_code_for(const Status& s) {
   return kExitFailure;
 }
 
-// Loads everything, then runs `body` with a Pipeline; prints the latency summary.
+// Loads everything, then runs `body` with a Pipeline; prints the latency summary and says how
+// the run ended when it did not simply finish (interrupted, output failed, sentences dropped).
 template <typename Body>
 int with_pipeline(const CliConfig& config, Body body) {
   auto translator = load_translator(config);
@@ -33,12 +35,32 @@ int with_pipeline(const CliConfig& config, Body body) {
       config.metrics.empty() ? std::make_unique<MetricsLog>() : std::make_unique<MetricsLog>(config.metrics);
   Pipeline pipeline(config.pipeline_options(), *translator, voices.router, *sink, *metrics);
   Status s = body(pipeline);
+  // Closing finishes a WAV file's header whatever happened before (interrupted, disk full).
   Status c = sink->close();
-  if (s.is_ok() && !c.is_ok()) s = c;
   if (!config.quiet && !metrics->records().empty()) std::fputs(metrics->summary().c_str(), stderr);
   // Gaps between sentences (the assistant still writing) count too, so this is not an error.
   if (sink->underruns() > 0) log::debug("{} playback gaps (buffer ran dry)", sink->underruns());
-  if (!s.is_ok() && s.code() != StatusCode::kCancelled) log::error("{}", s.to_string());
+
+  const RunReport& run = pipeline.last_run();
+  size_t spoken = 0;
+  for (const auto& r : metrics->records()) spoken += r.error.empty() ? 1 : 0;
+  if (run.dropped > 0) {
+    log::warn("{} of {} sentences dropped because speech fell behind (--backlog drop-oldest)", run.dropped,
+              run.sentences);
+  }
+  if (s.code() == StatusCode::kCancelled) {
+    log::info("stopped after {} of {} sentences; {} closed{}", spoken, run.sentences, sink->describe(),
+              c.is_ok() ? "" : ": " + c.message());
+  } else if (s.code() == StatusCode::kUnavailable) {
+    // The output failed mid-run (reader gone, disk full, device lost): say so once, with what is kept.
+    log::error("audio output failed: {}; stopped after {} of {} sentences{}", s.message(), spoken,
+               run.sentences, c.is_ok() ? "" : "; closing it failed too: " + c.message());
+  } else if (!s.is_ok()) {
+    log::error("{}", s.to_string());
+  } else if (!c.is_ok()) {
+    log::error("{}", c.to_string());
+    s = c;
+  }
   return exit_code_for(s);
 }
 
@@ -81,29 +103,46 @@ int run_say(const CliConfig& config, const std::vector<std::string>& words, std:
 
 int run_translate(const CliConfig& config, std::stop_token stop) {
   auto translator = load_translator(config);
-  std::string line;
-  uint64_t line_no = 0;
-  while (!stop.stop_requested() && std::getline(std::cin, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    line = utf8::sanitize(line);
-    std::string out;
-    if (line.find_first_not_of(" \t") != std::string::npos) {
-      auto r = translator->translate(line, stop);
-      if (r) {
-        out = std::move(r.value());
-      } else {
-        log::warn("line {}: {}; writing the source text", line_no, r.status().to_string());
-        out = line;
+  // LineReader's short waits notice Ctrl-C / SIGTERM while stdin is idle (a blocking getline did
+  // not: the program hung until the next line arrived or a second signal killed it).
+  LineReader reader(STDIN_FILENO, config.max_line_bytes);
+  std::vector<LineReader::Line> lines;
+  uint64_t last_line_no = 0;
+  constexpr int kPollMs = 50;
+  Status status;
+  while (!stop.stop_requested()) {
+    lines.clear();
+    status = reader.read(kPollMs, &lines);
+    for (auto& l : lines) {
+      if (stop.stop_requested()) break;
+      // One output line per input line, so outputs align with inputs for evaluation tools: an
+      // over-long line that the reader skipped (with a warning) becomes an empty output line.
+      for (; last_line_no + 1 < l.line_no; ++last_line_no) std::cout << '\n';
+      last_line_no = l.line_no;
+      const std::string line = utf8::sanitize(l.text);
+      std::string out;
+      if (line.find_first_not_of(" \t") != std::string::npos) {
+        auto r = translator->translate(line, stop);
+        if (r) {
+          out = std::move(r.value());
+        } else {
+          log::warn("line {}: {}; writing the source text", l.line_no, r.status().to_string());
+          out = line;
+        }
       }
+      for (char& c : out) {
+        if (c == '\n' || c == '\r') c = ' ';
+      }
+      std::cout << out << '\n' << std::flush;
     }
-    // One output line per input line, so outputs align with inputs for evaluation tools.
-    for (char& c : out) {
-      if (c == '\n' || c == '\r') c = ' ';
-    }
-    std::cout << out << '\n' << std::flush;
+    if (!status) break;  // end of input, or a read error
   }
-  return stop.stop_requested() ? kExitInterrupted : kExitOk;
+  if (stop.stop_requested()) return kExitInterrupted;
+  if (status.code() != StatusCode::kEndOfStream) {
+    log::error("reading stdin: {}", status.to_string());
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 int run_devices() {

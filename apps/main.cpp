@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -18,29 +19,50 @@ namespace stream_tts::cli {
 namespace {
 
 int g_signal_pipe[2] = {-1, -1};
+volatile std::sig_atomic_t g_stop_signal = 0;  // the signal that asked to stop
 
-extern "C" void on_signal(int) {
+extern "C" void on_signal(int sig) {
   static volatile std::sig_atomic_t count = 0;
   count = count + 1;
-  if (count > 1) _exit(kExitInterrupted);  // second Ctrl-C: leave now
+  if (count > 1) {
+    // Second signal: leave now. An open WAV file keeps a valid header (the sink updates it after
+    // every write), so only the chunk being written may be missing.
+    constexpr char kMessage[] = "[stream-tts] interrupted again: quitting at once\n";
+    [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    _exit(kExitInterrupted);
+  }
+  g_stop_signal = sig;
   const char byte = 1;
   [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
 }
 
 // Ctrl-C / SIGTERM -> stop_source.request_stop(), from a normal thread (not signal-safe otherwise).
-std::jthread watch_signals(std::stop_source* stop) {
-  if (::pipe(g_signal_pipe) != 0) return {};
+// Installed first thing in main, so that a signal at any later point stops the program cleanly
+// (outputs closed, WAV header written) instead of killing it.
+void watch_signals(std::stop_source* stop) {
+  // A reader that goes away (`stream-tts --out raw | head -c 1000`, a closed log pipe) and a file
+  // size limit (`ulimit -f`) must surface as write errors that name the output, not kill the
+  // process: the sinks report EPIPE and EFBIG as errors.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
+  if (::pipe(g_signal_pipe) != 0) return;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::thread t([stop] {
     char byte;
-    if (::read(g_signal_pipe[0], &byte, 1) == 1) {
-      log::info("stopping (Ctrl-C again to quit at once)");
-      stop->request_stop();
+    ssize_t n;
+    do {
+      n = ::read(g_signal_pipe[0], &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) return;
+    if (g_stop_signal == SIGINT) {
+      log::warn("interrupted (Ctrl-C): stopping; Ctrl-C again quits at once");
+    } else {
+      log::warn("SIGTERM received: stopping; a second signal quits at once");
     }
+    stop->request_stop();
   });
   t.detach();  // blocked in read() until a signal; ends with the process
-  return {};
 }
 
 void add_common_options(CLI::App& app, CliConfig& c) {
@@ -51,6 +73,13 @@ void add_common_options(CLI::App& app, CliConfig& c) {
                  "Cut sentences longer than this at a clause boundary")->capture_default_str()->group(kText);
   app.add_option("--idle-flush-ms", c.idle_flush_ms,
                  "Speak pending text after this long without input (ms, 0 = never)")->capture_default_str()->group(kText);
+  app.add_option("--backlog", c.backlog,
+                 "When sentences complete faster than they are spoken and --backlog-sentences wait: "
+                 "block (stop reading the input until there is room; nothing is lost) or drop-oldest "
+                 "(keep up with the text, dropping the oldest waiting sentences; counted at exit)")
+      ->capture_default_str()->group(kText);
+  app.add_option("--backlog-sentences", c.backlog_sentences, "Sentences that may wait to be spoken")
+      ->capture_default_str()->group(kText);
 
   const std::string kTranslate = "Translation";
   app.add_option("--translate", c.translate,
@@ -112,6 +141,9 @@ void add_common_options(CLI::App& app, CliConfig& c) {
 }
 
 int main_impl(int argc, char** argv) {
+  static std::stop_source stop;  // static: the signal thread may outlive main_impl()
+  watch_signals(&stop);
+
   CliConfig c;
   CLI::App app{
       "stream-tts: speak an LLM assistant's streamed output, sentence by sentence, while it is written.\n"
@@ -162,8 +194,6 @@ int main_impl(int argc, char** argv) {
   log::parse_level(c.log_level, &level);
   log::set_level(level);
 
-  std::stop_source stop;
-  watch_signals(&stop);
   try {
     if (models.selected()) return models.run(stop.get_token());
     if (*say) return run_say(c, say_words, stop.get_token());

@@ -3,10 +3,19 @@
 #include <sndfile.h>
 
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 
 namespace stream_tts::audio {
 namespace {
+
+// libsndfile's "System error : No space left on device." -> "No space left on device".
+std::string reason(std::string_view message) {
+  constexpr std::string_view kPrefix = "System error : ";
+  if (message.substr(0, kPrefix.size()) == kPrefix) message.remove_prefix(kPrefix.size());
+  while (!message.empty() && (message.back() == '.' || message.back() == ' ')) message.remove_suffix(1);
+  return std::string(message);
+}
 
 class WavSink final : public AudioSink {
  public:
@@ -25,8 +34,8 @@ class WavSink final : public AudioSink {
     const auto wanted = static_cast<sf_count_t>(samples.size());
     const sf_count_t written = sf_write_float(file_, samples.data(), wanted);
     if (written != wanted) {
-      return Status(StatusCode::kUnavailable,
-                    "cannot write " + path_ + ": " + sf_strerror(file_));
+      // The frames that did reach the file stay in it; close() still writes a header for them.
+      return Status(StatusCode::kUnavailable, "cannot write " + path_ + ": " + reason(sf_strerror(file_)));
     }
     return Status::ok();
   }
@@ -79,6 +88,10 @@ Result<std::unique_ptr<AudioSink>> open_wav_sink(const std::string& path, int sa
   // Synthesizers may overshoot [-1, 1] slightly; clip instead of letting the integer wrap around
   // into a loud click.
   sf_command(file, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+  // The header is rewritten after every write (a seek and 44 bytes per chunk of audio), so that a
+  // file cut short by a kill, a second Ctrl-C or a crash still says how much audio it holds
+  // instead of claiming none. close() writes it a last time.
+  sf_command(file, SFC_SET_UPDATE_HEADER_AUTO, nullptr, SF_TRUE);
   return std::unique_ptr<AudioSink>(new WavSink(file, path, sample_rate));
 }
 

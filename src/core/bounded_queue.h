@@ -1,6 +1,7 @@
 // A blocking, bounded multi-producer/multi-consumer queue between pipeline stages.
 // close() wakes every waiter: push() then fails and pop() returns what is left, then nullopt.
-// clear() drops queued items (cancellation). Not for the audio callback (it locks).
+// clear() drops queued items (cancellation); push_dropping_oldest() is the non-blocking push of
+// a queue that prefers fresh items to old ones. Not for the audio callback (it locks).
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +22,21 @@ class BoundedQueue {
     std::unique_lock lock(mutex_);
     not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
     if (closed_) return false;
+    items_.push_back(std::move(value));
+    not_empty_.notify_one();
+    return true;
+  }
+
+  // Never blocks: when the queue is full, its oldest item makes room and is moved to *dropped
+  // (which is left empty otherwise). Returns false if the queue is closed.
+  bool push_dropping_oldest(T value, std::optional<T>* dropped) {
+    dropped->reset();
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    if (items_.size() >= capacity_) {
+      dropped->emplace(std::move(items_.front()));
+      items_.pop_front();
+    }
     items_.push_back(std::move(value));
     not_empty_.notify_one();
     return true;

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "core/bounded_queue.h"
@@ -26,6 +27,7 @@ class Pipeline::Run {
 
   Status read_fd(int fd);
   Status read_text(std::string_view text);
+  RunReport report() const { return {next_id_, dropped_}; }
 
  private:
   void emit(std::vector<SegmentedSentence>* segmented);
@@ -42,6 +44,8 @@ class Pipeline::Run {
   BoundedQueue<Utterance> utterances_;
   TextStage text_;
   uint64_t next_id_ = 0;
+  uint64_t dropped_ = 0;         // reader thread
+  bool reported_full_ = false;   // reader thread: the first wait on a full queue was logged
   std::jthread translate_thread_;
   std::jthread audio_thread_;
   std::map<int, std::unique_ptr<Resampler>> resamplers_;  // by input rate; audio thread only
@@ -59,7 +63,25 @@ void Pipeline::Run::emit(std::vector<SegmentedSentence>* segmented) {
     sentence.times.complete_ms = s.complete_ms;
     sentence.times.segmented_ms = now;
     log::debug("sentence {}: {}", sentence.id, sentence.text);
-    sentences_.push(std::move(sentence));
+    if (p_.options_.backlog == BacklogPolicy::kBlock) {
+      if (!reported_full_ && sentences_.size() >= p_.options_.sentence_queue) {
+        reported_full_ = true;
+        log::debug("{} sentences wait to be spoken: reading paused until speech catches up (reported once)",
+                   p_.options_.sentence_queue);
+      }
+      sentences_.push(std::move(sentence));  // blocks while full: backpressure on the reader
+      continue;
+    }
+    std::optional<Sentence> dropped;
+    sentences_.push_dropping_oldest(std::move(sentence), &dropped);
+    if (dropped) {
+      if (dropped_++ == 0) {
+        log::warn("speech is {} sentences behind the text; dropping the oldest waiting ones "
+                  "(--backlog drop-oldest; the count is reported at the end)",
+                  p_.options_.sentence_queue);
+      }
+      log::debug("sentence {} dropped (backlog full): {}", dropped->id, dropped->text);
+    }
   }
   segmented->clear();
 }
@@ -169,8 +191,8 @@ void Pipeline::Run::audio_loop() {
     if (!s && s.code() != StatusCode::kCancelled) record.error = s.to_string();
     p_.metrics_.add(std::move(record));
     if (s.code() == StatusCode::kUnavailable) {
-      // The sink is gone: nothing more can be heard. Stop the run and report it.
-      log::error("audio output failed: {}", s.message());
+      // The sink is gone: nothing more can be heard. Stop the run; run() returns why.
+      log::debug("audio output failed: {}", s.message());
       audio_status_ = s;
       failed_.store(true);
     } else if (!s && s.code() != StatusCode::kCancelled) {
@@ -222,12 +244,28 @@ Pipeline::Pipeline(PipelineOptions options, Translator& translator, const VoiceR
 
 Status Pipeline::run(int fd, std::stop_token stop) {
   Run run(*this, std::move(stop));
-  return run.read_fd(fd);
+  Status s = run.read_fd(fd);
+  last_run_ = run.report();
+  return s;
 }
 
 Status Pipeline::run_text(std::string_view text, std::stop_token stop) {
   Run run(*this, std::move(stop));
-  return run.read_text(text);
+  Status s = run.read_text(text);
+  last_run_ = run.report();
+  return s;
+}
+
+bool parse_backlog_policy(std::string_view name, BacklogPolicy* out) {
+  if (name == "block") {
+    *out = BacklogPolicy::kBlock;
+    return true;
+  }
+  if (name == "drop-oldest") {
+    *out = BacklogPolicy::kDropOldest;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace stream_tts

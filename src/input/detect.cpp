@@ -2,9 +2,9 @@
 //
 // Detection: a JSON object whose "type" is one Claude Code writes -> claude; any other JSON object
 // or array -> jsonl; anything else -> text. A line that starts like JSON but does not parse (a
-// truncated first line) decides nothing: the next lines are looked at, up to kMaxUndecided lines,
-// after which the stream is taken as text. Every line seen before the decision is kept and replayed
-// into the chosen adapter, so nothing is lost.
+// truncated first line) or holds binary noise (control bytes) decides nothing: the next lines are
+// looked at, up to kMaxUndecided lines, after which the stream is taken as text. Every line seen
+// before the decision is kept and replayed into the chosen adapter, so nothing is lost.
 #include <array>
 #include <memory>
 #include <string>
@@ -26,8 +26,20 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 constexpr std::array<std::string_view, 6> kClaudeTypes = {
     "system", "assistant", "user", "stream_event", "result", "rate_limit_event"};
 
+// True for a line holding a byte that no text line does: NUL or another C0 control other than tab,
+// form feed, carriage return and escape (terminal colours). Random bytes or a binary prefix in
+// front of a JSON stream must not decide "text", which would read every JSON line aloud.
+bool looks_binary(std::string_view line) {
+  for (const char ch : line) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 && c != '\t' && c != '\f' && c != '\r' && c != 0x1b) return true;
+  }
+  return false;
+}
+
 // kAuto while the line cannot decide.
 InputFormat detect_line(std::string_view line, JsonLineParser* parser) {
+  if (looks_binary(line)) return InputFormat::kAuto;
   while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
   if (line.empty() || (line.front() != '{' && line.front() != '[')) return InputFormat::kText;
   dom::element root;

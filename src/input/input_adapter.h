@@ -54,8 +54,9 @@ class InputAdapter {
 // kAuto detects the format from the first non-blank line: a JSON object with a "type" field that
 // Claude Code emits (system/assistant/user/stream_event/result/rate_limit_event) -> claude; other
 // JSON (object or array) -> jsonl; anything else -> text. A first line that starts like JSON but
-// does not parse (truncated) defers the decision to the next lines. Lines seen before the decision
-// are replayed into the chosen adapter, so none is lost.
+// does not parse (truncated), or that holds control bytes (binary noise), defers the decision to
+// the next lines. Lines seen before the decision are replayed into the chosen adapter, so none is
+// lost.
 std::unique_ptr<InputAdapter> make_input_adapter(const InputOptions& options);
 
 // Splits a file descriptor's bytes into lines, enforcing max_line_bytes without buffering a huge

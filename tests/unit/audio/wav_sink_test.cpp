@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sndfile.h>
 
+#include <filesystem>
 #include <vector>
 
 #include "audio/sink.h"
@@ -87,6 +88,20 @@ TEST(WavSink, DestructorFinishesTheHeader) {
     ASSERT_TRUE((*sink)->write(test::sine(1000.0, 48000, 480, 0.3f)));
   }
   EXPECT_EQ(read_wav(path).samples.size(), 480u);
+}
+
+// A process killed mid-run (a second Ctrl-C, SIGKILL, a crash) never reaches close(); the header
+// must already count what was written.
+TEST(WavSink, HeaderCountsEveryWriteWithoutDrainOrClose) {
+  test::TempDir dir;
+  const std::string path = dir.file("killed.wav");
+  auto sink = open_sink("wav:" + path, SinkOptions{});
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE((*sink)->write(test::sine(1000.0, 48000, 1000, 0.3f)));
+  EXPECT_EQ(read_wav(path).samples.size(), 1000u);
+  ASSERT_TRUE((*sink)->write(test::sine(1000.0, 48000, 500, 0.3f)));
+  EXPECT_EQ(read_wav(path).samples.size(), 1500u);
+  EXPECT_EQ(std::filesystem::file_size(path), 44u + 2u * 1500u);
 }
 
 TEST(WavSink, ClipsInsteadOfWrappingAround) {

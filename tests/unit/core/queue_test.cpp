@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 #include "core/bounded_queue.h"
@@ -43,6 +44,22 @@ TEST(BoundedQueue, ClearDropsItems) {
   q.push(2);
   EXPECT_EQ(q.clear(), 2u);
   EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(BoundedQueue, PushDroppingOldestNeverBlocksAndHandsBackTheOldest) {
+  BoundedQueue<int> q(2);
+  std::optional<int> dropped;
+  EXPECT_TRUE(q.push_dropping_oldest(1, &dropped));
+  EXPECT_TRUE(q.push_dropping_oldest(2, &dropped));
+  EXPECT_FALSE(dropped.has_value());
+  EXPECT_TRUE(q.push_dropping_oldest(3, &dropped));  // full: 1 makes room
+  EXPECT_EQ(dropped.value_or(-1), 1);
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.pop().value_or(-1), 2);
+  EXPECT_EQ(q.pop().value_or(-1), 3);
+  q.close();
+  EXPECT_FALSE(q.push_dropping_oldest(4, &dropped));
+  EXPECT_FALSE(dropped.has_value());
 }
 
 TEST(SpscRing, WrapsAroundAndRespectsCapacity) {

@@ -121,5 +121,64 @@ TEST_F(PipelineTest, StopCancelsPromptly) {
   EXPECT_LT(elapsed, 2000.0);
 }
 
+// Writes "Line 0." .. "Line n-1." (one per line) into a pipe at once and closes it; returns the read end.
+int burst_pipe(int n) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  std::string text;
+  for (int i = 0; i < n; ++i) text += "Line " + std::to_string(i) + ".\n";
+  // Fits the pipe buffer (64 KiB), so no writer thread is needed.
+  if (::write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size())) return -1;
+  ::close(fds[1]);
+  return fds[0];
+}
+
+TEST_F(PipelineTest, BlockingBacklogSpeaksEverythingInOrder) {
+  const int fd = burst_pipe(40);
+  ASSERT_GE(fd, 0);
+  auto sink = wav("block.wav");
+  MetricsLog metrics;
+  PipelineOptions o;
+  o.input.format = InputFormat::kText;
+  o.sentence_queue = 2;  // the reader waits for room almost at once
+  Pipeline p(o, *translator_, router_, *sink, metrics);
+  ASSERT_TRUE(p.run(fd));
+  ::close(fd);
+  ASSERT_EQ(metrics.records().size(), 40u);
+  for (size_t i = 0; i < 40; ++i) EXPECT_EQ(metrics.records()[i].text, "Line " + std::to_string(i) + ".");
+  EXPECT_EQ(p.last_run().sentences, 40u);
+  EXPECT_EQ(p.last_run().dropped, 0u);
+}
+
+TEST_F(PipelineTest, DropOldestBacklogCountsWhatItDrops) {
+  const int fd = burst_pipe(40);
+  ASSERT_GE(fd, 0);
+  auto sink = wav("drop.wav");
+  MetricsLog metrics;
+  PipelineOptions o;
+  o.input.format = InputFormat::kText;
+  o.sentence_queue = 2;
+  o.backlog = BacklogPolicy::kDropOldest;
+  Pipeline p(o, *translator_, router_, *sink, metrics);
+  ASSERT_TRUE(p.run(fd));
+  ::close(fd);
+  const auto& r = metrics.records();
+  EXPECT_EQ(p.last_run().sentences, 40u);
+  EXPECT_GT(p.last_run().dropped, 0u);  // 40 lines arrive in one read; speech cannot keep up
+  EXPECT_EQ(r.size() + p.last_run().dropped, 40u);
+  for (size_t i = 1; i < r.size(); ++i) EXPECT_LT(r[i - 1].id, r[i].id);  // order kept
+  ASSERT_FALSE(r.empty());
+  EXPECT_EQ(r.back().text, "Line 39.");  // the newest is never the one dropped
+}
+
+TEST(BacklogPolicy, ParsesItsNames) {
+  BacklogPolicy p = BacklogPolicy::kDropOldest;
+  EXPECT_TRUE(parse_backlog_policy("block", &p));
+  EXPECT_EQ(p, BacklogPolicy::kBlock);
+  EXPECT_TRUE(parse_backlog_policy("drop-oldest", &p));
+  EXPECT_EQ(p, BacklogPolicy::kDropOldest);
+  EXPECT_FALSE(parse_backlog_policy("drop-newest", &p));
+}
+
 }  // namespace
 }  // namespace stream_tts
