@@ -9,4 +9,6 @@ add_test(NAME eval.mt_smoke
 set_tests_properties(eval.mt_smoke PROPERTIES
   LABELS "integration;eval"
   SKIP_RETURN_CODE 77
-  TIMEOUT 600)
+  TIMEOUT 900
+  # See llama_tests.cmake: one passive llama.cpp thread next to the other tests (smoke_test.py).
+  ENVIRONMENT "OMP_WAIT_POLICY=passive")

@@ -19,7 +19,10 @@ exec \"$@\"" $<TARGET_FILE:stream-tts>)
 
 function(llama_test name)
   add_test(NAME cli.llama.${name} COMMAND ${LLAMA_IT_GUARD} ${ARGN})
-  set_tests_properties(cli.llama.${name} PROPERTIES LABELS "integration;llama" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # One passive thread: ctest runs tests side by side on 2 cores, and llama.cpp's OpenMP threads spin at
+  # every barrier, so two spinning threads per test next to another test run many times slower.
+  set_tests_properties(cli.llama.${name} PROPERTIES LABELS "integration;llama" SKIP_RETURN_CODE 77 TIMEOUT 300
+                       ENVIRONMENT "OMP_WAIT_POLICY=passive")
 endfunction()
 
 # Spoken: every sentence must reach the Japanese voice. The engine routes a sentence to Open JTalk only
@@ -28,13 +31,13 @@ endfunction()
 llama_test(say_translated ${RUN_CASE} --voice openjtalk --min-sentences 2 --min-seconds 1.5 --max-seconds 40
   --expect-sentence "The tests passed."
   -- say "The tests passed. Next, I will update the `parse_config` function."
-     --translate llama --model ${LLAMA_IT_MODEL})
+     --translate llama --model ${LLAMA_IT_MODEL} --threads 1)
 
 # Text: `stream-tts translate` keeps the identifier verbatim and writes Japanese script, one line per input.
 llama_test(translate_keeps_identifier ${Python3_EXECUTABLE} -c "
 import subprocess, sys, unicodedata
 src = ['Next, I will update the `parse_config` function.', 'The build passed, so I will commit the changes now.']
-p = subprocess.run([sys.argv[1], 'translate', '--translate', 'llama', '--model', sys.argv[2]],
+p = subprocess.run([sys.argv[1], 'translate', '--translate', 'llama', '--model', sys.argv[2], '--threads', '1'],
                    input='\\n'.join(src) + '\\n', capture_output=True, text=True, timeout=240)
 sys.stderr.write(p.stderr)
 out = p.stdout.splitlines()

@@ -2,9 +2,17 @@
 
 #include <llama.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #include "core/log.h"
 #include "core/utf8.h"
@@ -49,6 +57,45 @@ std::string excerpt(std::string_view s) {
 
 bool is_blank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// What --threads 0 means: one thread per physical core this process may run on (SMT siblings count
+// once, as in llama.cpp's own tools: two threads on one core share its vector units and only add
+// barrier waits).
+//
+// Why all cores, although the voice synthesises on the same cores while the next sentence is
+// translated: measured on the 2-core machine, whole pipeline (tools/eval/pipeline_threads.py, the
+// partial_tools fixture, qwen2.5-coder-0.5b, 3 interleaved rounds; docs/mt-results.md), 1 thread
+// took 1.60x as long as 2 to speak the transcript, and OMP_WAIT_POLICY=passive 1.12x. ggml waits
+// for its threads at a barrier after every operation (hundreds per token); libgomp's default spins
+// there briefly (about 300k iterations, then sleeps), which costs less than a futex sleep and
+// wake-up per operation, and the spinning between sentences ends within milliseconds. The wait
+// policy cannot be changed from here anyway: libgomp reads OMP_WAIT_POLICY / GOMP_SPINCOUNT once,
+// when it is loaded (before main), and the ggml threadpool's `poll` setting only applies to builds
+// without OpenMP (scripts/fetch-llama.sh builds with it).
+int default_threads() {
+  int available = static_cast<int>(std::thread::hardware_concurrency());
+#if defined(__linux__)
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof mask, &mask) == 0) {
+    available = CPU_COUNT(&mask);
+    std::set<std::string> cores;  // one entry per physical core: its list of sibling CPUs
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (!CPU_ISSET(cpu, &mask)) continue;
+      std::ifstream f("/sys/devices/system/cpu/cpu" + std::to_string(cpu) +
+                      "/topology/thread_siblings_list");
+      std::string siblings;
+      if (!(f >> siblings)) {
+        cores.clear();  // topology unknown: count every CPU
+        break;
+      }
+      cores.insert(siblings);
+    }
+    if (!cores.empty()) available = static_cast<int>(cores.size());
+  }
+#endif
+  return std::max(1, available);
 }
 
 }  // namespace
@@ -138,7 +185,7 @@ LlamaTranslator::LlamaTranslator(const TranslatorConfig& config) : impl_(std::ma
         impl_->model->path().string());
   }
   llama::SessionOptions so;
-  so.threads = config.threads;
+  so.threads = config.threads > 0 ? config.threads : default_threads();
   so.backend_sampling = config.gpu_layers != 0;
   impl_->session = std::make_unique<llama::LlamaSession>(impl_->model, so);
   if (Status st = impl_->session->set_prefix(impl_->prompt->prefix()); !st) throw Error(st);

@@ -6,31 +6,28 @@
 namespace stream_tts::llama {
 
 std::string PromptOptions::default_system_prompt() {
-  // Written for coding-assistant prose that is read aloud. "Copy ... exactly" keeps the words a
-  // listener must recognise (identifiers, commands) in their original form; small models otherwise
-  // transliterate them into katakana or translate their parts.
-  return "You translate English text written by a programming assistant into natural, polite "
-         "Japanese "
-         "(desu/masu style) that will be read aloud. Reply with the Japanese translation only: no "
-         "explanations, no notes, no quotation marks, no romaji. Copy code identifiers, file "
-         "names, "
-         "commands, URLs, version numbers, numbers with units and product names exactly as "
-         "written, in "
-         "Latin letters. Text inside backticks is code: copy it unchanged, with its backticks.";
+  // Short on purpose: measured on held-out Tatoeba sentences (docs/mt-results.md), the long
+  // coding-assistant instruction this replaces (desu/masu style, no notes, no romaji, backtick
+  // rules; 291 prefix tokens with its 4 coding examples) scored lower than this one with the
+  // examples below, and every prefix token costs attention in each step. "Copy ... exactly" keeps
+  // the words a listener must recognise (identifiers, commands) in their original form; small
+  // models otherwise transliterate them into katakana or translate their parts.
+  return "Translate the user's English text into natural Japanese that will be read aloud. Reply "
+         "with the Japanese translation only. Copy code, file names, commands, URLs, numbers and "
+         "product names exactly as written.";
 }
 
 std::vector<TranslationPair> PromptOptions::default_examples() {
-  // One example per rule of the instruction: a backticked identifier, a command and a quantity with
-  // its unit, a file and a product name, a URL and a version.
+  // Everyday sentences as well as coding prose: with coding examples only, the models translated
+  // everyday English worse (BLEU 11.3 against 13.9 on the tuning sentences 100-299 of the dev
+  // data, qwen2.5-coder-1.5b); a second coding example (a command and a quantity with its unit)
+  // lowered it again (12.5). One example keeps a backticked identifier, with its backticks.
   return {
+      {"It rained all day yesterday, so we stayed at home.",
+       "昨日は一日中雨が降っていたので、私たちは家にいた。"},
       {"I found the bug: `parse_config` returns None when the file is empty.",
        "バグを見つけました。ファイルが空のとき、`parse_config` が None を返します。"},
-      {"Run npm test again; the cache now uses 512 MB of memory.",
-       "もう一度 npm test を実行してください。キャッシュは現在 512 MB のメモリを使っています。"},
-      {"Next, I'll update README.md and push the changes to GitHub.",
-       "次に README.md を更新して、変更を GitHub にプッシュします。"},
-      {"See https://docs.python.org/3/ for the details of Python 3.12.",
-       "Python 3.12 の詳細は https://docs.python.org/3/ を参照してください。"},
+      {"Could you tell me where the station is?", "駅はどこか教えていただけますか？"},
   };
 }
 
