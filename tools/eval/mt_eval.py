@@ -179,33 +179,61 @@ for line in sys.stdin:
 """
 
 
-class Runner:
-    """One system, loaded once in its own process; translate() sends one sentence and waits for it."""
+def lcp_worker_file() -> Path:
+    """LCP_WORKER as a file in the venv (a script file rather than `python -c`: a readable command line)."""
+    path = venv_dir() / "mt_eval_llama_cpp_worker.py"
+    if not path.exists() or path.read_text() != LCP_WORKER:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(LCP_WORKER)
+    return path
 
-    def __init__(self, system: str, cmd: list[str], timeout: float, env: dict | None = None):
+
+class RunnerDied(Exception):
+    pass
+
+
+class Runner:
+    """One system, loaded once in its own process; translate() sends one sentence and waits for it.
+
+    A process that a signal from outside ends (on a shared machine someone may clean up processes by
+    name) is started again and the sentence repeated, up to MAX_RESTARTS times; `restarts` counts them.
+    """
+
+    MAX_RESTARTS = 3
+
+    def __init__(self, system: str, cmd: list[str], timeout: float):
         self.system = system
         self.cmd = cmd
         self.timeout = timeout
-        self.startup_s = 0.0
+        self.restarts = 0
+        self.startup_s = self._start()
+
+    def _start(self) -> float:
         start = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=env)
+        self.timed_out = False
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
         # stderr is drained on a thread (warnings per sentence would otherwise fill the pipe and block).
         self.stderr_lines: list[str] = []
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        threading.Thread(target=self._drain_stderr, args=(self.proc, self.stderr_lines), daemon=True).start()
         self._ready()
-        self.translate(WARMUP_SENTENCE)
-        self.startup_s = time.perf_counter() - start
+        self._translate(WARMUP_SENTENCE)
+        return time.perf_counter() - start
 
-    def _drain_stderr(self) -> None:
-        for raw in self.proc.stderr:
-            self.stderr_lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+    @staticmethod
+    def _drain_stderr(proc: subprocess.Popen, lines: list[str]) -> None:
+        for raw in proc.stderr:
+            lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
 
     def _ready(self) -> None:
         pass
 
+    def _kill_on_timeout(self) -> None:
+        self.timed_out = True
+        self.proc.kill()
+
     def _readline(self) -> str:
-        timer = threading.Timer(self.timeout, self.proc.kill)
+        timer = threading.Timer(self.timeout, self._kill_on_timeout)
         timer.start()
         try:
             raw = self.proc.stdout.readline()
@@ -214,20 +242,40 @@ class Runner:
         if not raw:
             self.proc.wait()
             tail = "\n".join(self.stderr_lines[-20:])
-            raise SystemExit(f"{self.system}: `{' '.join(self.cmd)}` stopped (exit {self.proc.returncode}, "
-                             f"or past --timeout {self.timeout:.0f} s):\n{tail}")
+            rc = self.proc.returncode
+            if rc is not None and rc < 0 and not self.timed_out:
+                raise RunnerDied(f"{self.system}: killed by signal {-rc}")
+            raise SystemExit(f"{self.system}: `{' '.join(self.cmd)}` stopped (exit {rc}"
+                             f"{f', past --timeout {self.timeout:.0f} s' if self.timed_out else ''}):\n{tail}")
         return raw.decode("utf-8", "replace").rstrip("\n")
 
     def _send(self, line: str) -> None:
-        self.proc.stdin.write(line.encode("utf-8") + b"\n")
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(line.encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # the process is gone: _readline() reports how
+
+    def _translate(self, sentence: str) -> tuple[str, float]:
+        raise NotImplementedError
 
     def translate(self, sentence: str) -> tuple[str, float]:
-        raise NotImplementedError
+        while True:
+            try:
+                return self._translate(sentence)
+            except RunnerDied as e:
+                if self.restarts >= self.MAX_RESTARTS:
+                    raise SystemExit(f"{e}, {self.restarts} times: giving up")
+                self.restarts += 1
+                log(f"{e}; starting it again (restart {self.restarts})")
+                self._start()
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.proc.stdin.close()
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -243,7 +291,7 @@ class StreamTtsRunner(Runner):
         self._send("")
         self._readline()
 
-    def translate(self, sentence: str) -> tuple[str, float]:
+    def _translate(self, sentence: str) -> tuple[str, float]:
         t = time.perf_counter()
         self._send(sentence.replace("\n", " "))
         out = self._readline()
@@ -265,13 +313,13 @@ class LlamaCppPythonRunner(Runner):
         else:
             self.job["before"], self.job["after"] = prompt
         self.multiline = 0
-        super().__init__(system, [sys.executable, "-c", LCP_WORKER], timeout)
+        super().__init__(system, [sys.executable, str(lcp_worker_file())], timeout)
 
     def _ready(self) -> None:
         self._send(json.dumps(self.job, ensure_ascii=False))
         self._readline()
 
-    def translate(self, sentence: str) -> tuple[str, float]:
+    def _translate(self, sentence: str) -> tuple[str, float]:
         t = time.perf_counter()
         self._send(json.dumps({"text": sentence}, ensure_ascii=False))
         reply = json.loads(self._readline())
@@ -520,6 +568,10 @@ def main(argv: list[str]) -> int:
             "output_chars_per_s": round(chars / total, 1) if total > 0 else None,
             "command": r.describe() if isinstance(r, LlamaCppPythonRunner) else r.cmd,
             "stderr_warnings": sum(1 for line in r.stderr_lines if "warn" in line.lower()),
+            # Sentences our backend did not trust (stream-tts writes the source instead and warns why).
+            "fallbacks": sum(1 for line in r.stderr_lines if "writing the source text" in line),
+            "fallbacks_length_bound": sum(1 for line in r.stderr_lines if "length bound reached" in line),
+            "restarts": r.restarts,
             "hypotheses": str(hyp_path),
             "seconds": [round(x, 4) for x in seconds[s]],
         }

@@ -4,6 +4,16 @@
 #include <utility>
 
 namespace stream_tts::llama {
+namespace {
+
+std::string_view trim_space(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\v\f";
+  size_t begin = s.find_first_not_of(kSpace);
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
+}
+
+}  // namespace
 
 std::string PromptOptions::default_system_prompt() {
   // Short on purpose: measured on held-out Tatoeba sentences (docs/mt-results.md), the long
@@ -42,6 +52,42 @@ PromptBuilder::PromptBuilder(std::string chat_template, PromptOptions options)
   auto full = apply_chat_template(template_, msgs, true);
   if (!full) throw Error(full.status());
   if (full->compare(0, prefix->size(), *prefix) == 0) prefix_ = std::move(prefix.value());
+  extend_prefix_to_the_sentence();
+}
+
+void PromptBuilder::extend_prefix_to_the_sentence() {
+  // The opening of the sentence's turn ("<|im_start|>user\n", "<start_of_turn>user\n") is the same
+  // for every sentence: cached with the prefix, it is not evaluated again per sentence (3 tokens of
+  // about 25 that a short sentence's prompt costs; llama-cpp-python reuses them the same way, as the
+  // common start of consecutive prompts). The prefix then ends where the first user text after the
+  // examples begins: the sentence, or the oldest context turn, whose opening is the same. Found by
+  // rendering two different sentences (and one with a context turn) and keeping what they share;
+  // left at the turn boundary when the template does not render them that way.
+  // Tokens do not change at the cut: the opening ends with a newline, and the tokenizers of these
+  // models split at a newline (checked for the packaged models over the dev sentences: the same
+  // tokens whether the prompt is tokenized whole or as prefix + suffix).
+  auto render = [&](std::span<const TranslationPair> context, const std::string& sentence) {
+    auto msgs = prefix_messages();
+    for (const auto& c : context) {
+      msgs.push_back({"user", c.source});
+      msgs.push_back({"assistant", c.target});
+    }
+    msgs.push_back({"user", sentence});
+    return apply_chat_template(template_, msgs, true);
+  };
+  const std::string a_text = "Alpha one.", b_text = "Beta two.";
+  const std::vector<TranslationPair> context = {{"Gamma three.", "ガンマ。"}};
+  auto a = render({}, a_text);
+  auto b = render({}, b_text);
+  auto c = render(context, a_text);
+  if (!a || !b || !c) return;
+  size_t n = 0;
+  while (n < a->size() && n < b->size() && (*a)[n] == (*b)[n]) ++n;
+  if (n <= prefix_.size() || a->compare(0, prefix_.size(), prefix_) != 0) return;
+  if (a->compare(n, a_text.size(), a_text) != 0 || b->compare(n, b_text.size(), b_text) != 0) return;
+  if (c->compare(0, n, *a, 0, n) != 0 || c->compare(n, context[0].source.size(), context[0].source) != 0)
+    return;
+  prefix_ = a->substr(0, n);
 }
 
 std::vector<ChatMessage> PromptBuilder::prefix_messages() const {
@@ -56,12 +102,15 @@ std::vector<ChatMessage> PromptBuilder::prefix_messages() const {
 
 Result<std::string> PromptBuilder::suffix(std::span<const TranslationPair> context,
                                           std::string_view sentence) const {
+  // Whitespace around a sentence means nothing to its translation, and a leading newline would merge
+  // with the newline that ends the cached turn opening into one token (Qwen's tokenizer does that),
+  // so that the prefix's tokens would no longer be a prefix of the prompt's.
   auto msgs = prefix_messages();
   for (const auto& c : context) {
-    msgs.push_back({"user", c.source});
+    msgs.push_back({"user", std::string(trim_space(c.source))});
     msgs.push_back({"assistant", c.target});
   }
-  msgs.push_back({"user", std::string(sentence)});
+  msgs.push_back({"user", std::string(trim_space(sentence))});
   auto full = apply_chat_template(template_, msgs, true);
   if (!full) return full.status();
   if (full->compare(0, prefix_.size(), prefix_) != 0) {

@@ -34,17 +34,20 @@ class PromptBuilder {
   explicit PromptBuilder(std::string chat_template, PromptOptions options = {});
 
   const std::string& chat_template() const { return template_; }
-  // System turn + few-shot turns. Empty when the template does not render a conversation's start as
-  // a prefix of the longer conversation (then nothing can be cached and suffix() is the whole
-  // prompt).
+  // System turn + few-shot turns + the opening of the next user turn (the part every sentence's
+  // prompt starts with, up to the sentence's text). Only the turns when the template renders the
+  // opening otherwise; empty when it does not render a conversation's start as a prefix of the
+  // longer conversation (then nothing can be cached and suffix() is the whole prompt).
   const std::string& prefix() const { return prefix_; }
   // What follows prefix() for one sentence: the context turns (earlier sentences and their
-  // translations, oldest first), the sentence's user turn and the opening of the assistant's turn.
+  // translations, oldest first), the sentence's user turn (from its text on, when prefix() holds the
+  // opening) and the opening of the assistant's turn.
   Result<std::string> suffix(std::span<const TranslationPair> context,
                              std::string_view sentence) const;
 
  private:
   std::vector<ChatMessage> prefix_messages() const;
+  void extend_prefix_to_the_sentence();
 
   std::string template_;
   PromptOptions options_;

@@ -103,15 +103,15 @@ TEST(LlamaPrompt, ChatMlPrefixHoldsInstructionAndExamples) {
     EXPECT_TRUE(contains(prefix, "<|im_start|>user\n" + ex.source + "<|im_end|>"));
     EXPECT_TRUE(contains(prefix, "<|im_start|>assistant\n" + ex.target + "<|im_end|>"));
   }
-  // The prefix ends after a complete turn: the sentence's turn follows.
-  EXPECT_TRUE(prefix.ends_with("<|im_end|>\n"));
+  // The prefix ends with the opening of the next user turn: the sentence's text follows.
+  EXPECT_TRUE(prefix.ends_with("<|im_end|>\n<|im_start|>user\n")) << prefix;
 }
 
 TEST(LlamaPrompt, SuffixIsTheSentencesTurnAndTheAssistantsOpening) {
   PromptBuilder p("chatml");
   auto s = p.suffix({}, "The build passed.");
   ASSERT_TRUE(s) << s.status().to_string();
-  EXPECT_EQ(*s, "<|im_start|>user\nThe build passed.<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(*s, "The build passed.<|im_end|>\n<|im_start|>assistant\n");
 }
 
 TEST(LlamaPrompt, ContextTurnsComeBetweenPrefixAndSentence) {
@@ -120,7 +120,7 @@ TEST(LlamaPrompt, ContextTurnsComeBetweenPrefixAndSentence) {
   auto s = p.suffix(ctx, "Third.");
   ASSERT_TRUE(s);
   EXPECT_EQ(*s,
-            "<|im_start|>user\nFirst.<|im_end|>\n<|im_start|>assistant\n最初。<|im_end|>\n"
+            "First.<|im_end|>\n<|im_start|>assistant\n最初。<|im_end|>\n"
             "<|im_start|>user\nSecond.<|im_end|>\n<|im_start|>assistant\n二番目。<|im_end|>\n"
             "<|im_start|>user\nThird.<|im_end|>\n<|im_start|>assistant\n");
 }
@@ -137,7 +137,8 @@ TEST(LlamaPrompt, GemmaMergesTheInstructionIntoTheFirstUserTurn) {
   EXPECT_FALSE(contains(prefix, "system"));
   auto s = p.suffix({}, "Hello.");
   ASSERT_TRUE(s);
-  EXPECT_EQ(*s, "<start_of_turn>user\nHello.<end_of_turn>\n<start_of_turn>model\n");
+  EXPECT_TRUE(prefix.ends_with("<end_of_turn>\n<start_of_turn>user\n")) << prefix;
+  EXPECT_EQ(*s, "Hello.<end_of_turn>\n<start_of_turn>model\n");
 }
 
 TEST(LlamaPrompt, PrefixPlusSuffixIsTheWholeConversation) {
@@ -164,7 +165,7 @@ TEST(LlamaPrompt, CustomOptionsAndBadTemplate) {
   PromptBuilder p("chatml", o);
   EXPECT_EQ(p.prefix(),
             "<|im_start|>system\nTranslate.<|im_end|>\n<|im_start|>user\nYes.<|im_end|>\n"
-            "<|im_start|>assistant\nはい。<|im_end|>\n");
+            "<|im_start|>assistant\nはい。<|im_end|>\n<|im_start|>user\n");
   EXPECT_THROW(PromptBuilder("no markers here"), Error);
 }
 
@@ -460,6 +461,54 @@ TEST(LlamaSession, BackendSamplingMatchesHostArgmax) {
     outputs[backend] = gen->text;
   }
   EXPECT_EQ(outputs[0], outputs[1]);
+}
+
+// The prompt is tokenized in two pieces, the cached prefix and each sentence's suffix. The prefix ends
+// with the opening of the sentence's user turn, so the cut falls just before the sentence's text: the
+// two pieces must give the same tokens as the whole prompt, or the model would see a different prompt
+// than the one its chat template renders.
+TEST(LlamaPrompt, PrefixAndSuffixTokenizeLikeTheWholePrompt) {
+  const char* names[] = {"gemma-3-270m", "qwen2.5-coder-0.5b"};
+  const char* sentences[] = {"The build passed.",
+                             " Leading space.",
+                             "\"Quoted,\" she said.",
+                             "42 tests ran in 3.5 s.",
+                             "`make_translator()` returns a `std::unique_ptr`.",
+                             "Run `npm test` — then check ./build/out.log!",
+                             "\u65e5\u672c\u8a9e\u306e\u6587\u3002",
+                             "\nA line after a newline."};
+  int checked = 0;
+  for (const char* name : names) {
+    std::filesystem::path path;
+    try {
+      path = models::resolve_model(name);
+    } catch (const Error&) {
+      continue;  // not installed: test.sh installs both
+    }
+    auto model = llama::LlamaModel::load(path, 0);
+    llama::SessionOptions so;
+    so.threads = 1;
+    so.n_ctx = 512;
+    llama::LlamaSession session(model, so);
+    PromptBuilder p(model->chat_template());
+    const std::vector<TranslationPair> ctx = {{"First one.", "\u6700\u521d\u3002"}};
+    for (const char* sentence : sentences) {
+      for (int with_context = 0; with_context < 2; ++with_context) {
+        auto suffix = p.suffix(with_context ? std::span(ctx) : std::span<const TranslationPair>(),
+                               sentence);
+        ASSERT_TRUE(suffix) << suffix.status().to_string();
+        auto split = session.tokenize(p.prefix(), false);
+        auto tail = session.tokenize(*suffix, false);
+        split.insert(split.end(), tail.begin(), tail.end());
+        EXPECT_EQ(split, session.tokenize(p.prefix() + *suffix, false))
+            << name << ": \"" << sentence << "\" context " << with_context;
+        ++checked;
+      }
+    }
+  }
+  if (checked == 0)
+    GTEST_SKIP() << "neither gemma-3-270m nor qwen2.5-coder-0.5b is installed; run `stream-tts "
+                    "models install gemma-3-270m qwen2.5-coder-0.5b`";
 }
 
 class LlamaGemma : public ::testing::Test {
