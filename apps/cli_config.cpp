@@ -32,6 +32,12 @@ std::vector<std::string> CliConfig::validate() const {
   if (draft_tokens < 1 || draft_tokens > 16) problems.push_back("--draft-tokens must be 1..16");
   if (!draft_model.empty() && translate != "llama")
     problems.push_back("--draft-model needs --translate llama");
+  if (device != "cpu" && device != "cuda") problems.push_back("--device must be cpu or cuda (got '" + device + "')");
+  if (int8 && translate != "nmt") problems.push_back("--int8 needs --translate nmt");
+  if (device == "cuda" && translate != "nmt") {
+    problems.push_back("--device applies to --translate nmt (llama offloads with --gpu-layers)");
+  }
+  if (translate == "nmt" && model.empty()) problems.push_back("--translate nmt needs --model DIR");
   BacklogPolicy policy;
   if (!parse_backlog_policy(backlog, &policy)) {
     problems.push_back("--backlog must be block or drop-oldest (got '" + backlog + "')");

@@ -33,6 +33,10 @@ struct CliConfig {
   int context_sentences = 0;             // earlier sentences given to the translator as context
   std::string draft_model;               // speculative decoding: draft model name or path; empty = off
   int draft_tokens = 4;                  // tokens drafted per target step (1..16)
+  std::string src_lang = "en";           // nmt: source language (NLLB code such as eng_Latn, or en)
+  std::string tgt_lang = "ja";           // nmt: target language (NLLB code such as jpn_Jpan, or ja)
+  std::string device = "cpu";            // nmt: cpu|cuda (cuda without a CUDA build is an error)
+  bool int8 = false;                     // nmt: int8 weights
   // Speech
   std::string tts = "auto";              // auto|openjtalk|espeak|worker:NAME
   std::string voice;                     // Japanese voice (Open JTalk .htsvoice path or name; a worker's

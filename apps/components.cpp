@@ -14,6 +14,10 @@ std::unique_ptr<Translator> load_translator(const CliConfig& config) {
   tc.context_sentences = config.context_sentences;
   tc.draft_model = config.draft_model;
   tc.draft_tokens = config.draft_tokens;
+  tc.source_lang = config.src_lang;
+  tc.target_lang = config.tgt_lang;
+  tc.device = config.device;
+  tc.int8 = config.int8;
   return make_translator(tc);
 }
 

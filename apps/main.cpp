@@ -83,10 +83,12 @@ void add_common_options(CLI::App& app, CliConfig& c) {
 
   const std::string kTranslate = "Translation";
   app.add_option("--translate", c.translate,
-                 "Translator backend: none (speak the text as it is), llama (a chat GGUF model, --model)")
+                 "Translator backend: none (speak the text as it is), llama (a chat GGUF model, --model), "
+                 "nmt (a Hugging Face NLLB/M2M100 or Marian model directory, --model DIR; docs/nmt.md)")
       ->capture_default_str()->group(kTranslate);
   app.add_option("--model", c.model,
-                 "Translation model: a name from `stream-tts models list` or a .gguf path")->group(kTranslate);
+                 "Translation model: a name from `stream-tts models list` or a .gguf path (llama), a model "
+                 "directory (nmt)")->group(kTranslate);
   app.add_option("--gpu-layers", c.gpu_layers, "Layers to offload to the GPU (builds with CUDA)")
       ->capture_default_str()->group(kTranslate);
   app.add_option("--threads", c.threads, "Translator CPU threads (0 = all cores)")
@@ -102,6 +104,13 @@ void add_common_options(CLI::App& app, CliConfig& c) {
       ->group(kTranslate);
   app.add_option("--draft-tokens", c.draft_tokens, "Tokens drafted per step with --draft-model (1..16)")
       ->capture_default_str()->group(kTranslate);
+  app.add_option("--src", c.src_lang, "nmt: source language (NLLB code such as eng_Latn; en works too)")
+      ->capture_default_str()->group(kTranslate);
+  app.add_option("--tgt", c.tgt_lang, "nmt: target language (NLLB code such as jpn_Jpan; ja works too)")
+      ->capture_default_str()->group(kTranslate);
+  app.add_option("--device", c.device, "nmt: cpu or cuda (cuda needs a CUDA build; never falls back)")
+      ->capture_default_str()->group(kTranslate);
+  app.add_flag("--int8", c.int8, "nmt: int8 weights (per-row symmetric) with int8 products")->group(kTranslate);
 
   const std::string kSpeech = "Speech";
   app.add_option("--tts", c.tts,

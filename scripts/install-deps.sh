@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pulseaudio pulseaudio-utils sox
   clang libclang-rt-14-dev
+  libsentencepiece-dev libopenblas-dev
 )
 
 SUDO=""

@@ -5,6 +5,7 @@
 #if STREAM_TTS_HAVE_LLAMA
 #include "translate/llama/llama_translator.h"
 #endif
+#include "translate/nmt/nmt_translator.h"
 
 namespace stream_tts {
 
@@ -13,6 +14,7 @@ std::vector<std::string> translator_backends() {
 #if STREAM_TTS_HAVE_LLAMA
   names.push_back("llama");
 #endif
+  names.push_back("nmt");
   return names;
 }
 
@@ -28,6 +30,7 @@ std::unique_ptr<Translator> make_translator(const TranslatorConfig& config) {
         "scripts/fetch-llama.sh)");
 #endif
   }
+  if (config.backend == "nmt") return std::make_unique<NmtTranslator>(config);
   std::string available;
   for (const auto& n : translator_backends()) available += (available.empty() ? "" : ", ") + n;
   throw Error(StatusCode::kInvalidArgument,

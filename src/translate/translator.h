@@ -15,7 +15,7 @@
 namespace stream_tts {
 
 struct TranslatorConfig {
-  std::string backend = "none";  // "none" | (later) "llama" | "nmt" | "worker:<name>"
+  std::string backend = "none";  // "none" | "llama" | "nmt" | (later) "worker:<name>"
   std::string model;             // model name or path; backend-specific
   int max_tokens = 256;          // upper bound on generated tokens per sentence
   int gpu_layers = 0;            // layers offloaded to the GPU where built with CUDA
@@ -23,8 +23,10 @@ struct TranslatorConfig {
   int context_sentences = 0;     // earlier sentences (with their translations) shown as context, 0..4
   std::string draft_model;       // llama: a small model of the same family for speculative decoding
   int draft_tokens = 4;          // llama: tokens drafted per target step (1..16) with draft_model
-  std::string source_lang = "en";
-  std::string target_lang = "ja";
+  std::string source_lang = "en";  // nmt: an NLLB code (eng_Latn) or a short code that maps to one
+  std::string target_lang = "ja";  // nmt: an NLLB code (jpn_Jpan) or a short code that maps to one
+  std::string device = "cpu";      // nmt: cpu | cuda (strict: cuda without a CUDA build is an error)
+  bool int8 = false;               // nmt: int8 weights (per-row symmetric) instead of fp32
 };
 
 class Translator {

@@ -1,0 +1,275 @@
+#include "translate/nmt/nmt_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "nn/cpu/kernels.h"
+
+namespace stream_tts {
+namespace {
+
+namespace cpu = nn::cpu;
+
+// M2M100SinusoidalPositionalEmbedding.get_embedding for one position: [sin | cos] halves, computed in
+// float like torch; the padding position is all zeros. Positions start at padding_idx + 1.
+void m2m100_position(int position, int dim, int padding_idx, float* out) {
+  const int half = dim / 2;
+  if (position == padding_idx) {
+    std::fill(out, out + dim, 0.0f);
+    return;
+  }
+  const float step = static_cast<float>(std::log(10000.0) / (half - 1));
+  for (int i = 0; i < half; ++i) {
+    const float freq = std::exp(static_cast<float>(i) * -step);
+    const float angle = static_cast<float>(position) * freq;
+    out[i] = std::sin(angle);
+    out[half + i] = std::cos(angle);
+  }
+  if (dim % 2 == 1) out[dim - 1] = 0.0f;
+}
+
+// MarianSinusoidalPositionalEmbedding: pos / 10000^(2·(j/2)/dim) in double (numpy), sin of the even
+// columns in the first half, cos of the odd columns in the second half, positions from 0.
+void marian_position(int position, int dim, float* out) {
+  const int sentinel = dim % 2 == 0 ? dim / 2 : dim / 2 + 1;
+  int o = 0;
+  for (int j = 0; j < dim; j += 2) {
+    out[o++] = static_cast<float>(std::sin(position / std::pow(10000.0, 2.0 * (j / 2) / dim)));
+  }
+  for (int j = 1; j < dim; j += 2) {
+    out[sentinel + (j - 1) / 2] = static_cast<float>(std::cos(position / std::pow(10000.0, 2.0 * (j / 2) / dim)));
+  }
+}
+
+void norm(const NmtNorm& n, const float* x, int rows, int dim, float eps, float* out) {
+  cpu::layer_norm(x, rows, dim, n.gamma.data, n.beta.data, eps, out);
+}
+
+}  // namespace
+
+std::shared_ptr<const NmtModel> NmtModel::load(const std::string& dir, bool int8) {
+  auto model = std::make_shared<NmtModel>();
+  model->config = load_nmt_config(dir);
+  model->weights = load_nmt_weights(dir, model->config, int8);
+  return model;
+}
+
+NmtRunner::NmtRunner(std::shared_ptr<const NmtModel> model) : model_(std::move(model)) {
+  const int layers = model_->config.decoder_layers;
+  cross_k_.resize(layers);
+  cross_v_.resize(layers);
+  self_k_.resize(layers);
+  self_v_.resize(layers);
+}
+
+void NmtRunner::embed(const nn::FloatTensor& table, int token, int position, float* out) const {
+  const NmtConfig& c = model_->config;
+  const int d = c.d_model;
+  const float scale = c.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
+  const float* row = table.data + static_cast<size_t>(token) * d;
+  thread_local std::vector<float> pos;
+  pos.resize(d);
+  if (c.arch == NmtArch::kM2M100) {
+    // A pad token gets the padding position (zeros), as create_position_ids_from_input_ids masks it.
+    m2m100_position(token == c.pad_token_id ? c.pad_token_id : position + c.pad_token_id + 1, d, c.pad_token_id,
+                    pos.data());
+  } else {
+    marian_position(position, d, pos.data());
+  }
+  for (int i = 0; i < d; ++i) out[i] = row[i] * scale + pos[i];
+}
+
+// Self-attention over `rows` positions of x (the encoder; no cache).
+void NmtRunner::self_attention_block(const NmtAttentionWeights& w, const float* x, int rows, bool causal,
+                                     float* out) {
+  const NmtConfig& c = model_->config;
+  const int d = c.d_model;
+  const size_t n = static_cast<size_t>(rows) * d;
+  q_.resize(n);
+  k_.resize(n);
+  v_.resize(n);
+  a_.resize(n);
+  scores_.resize(std::max<size_t>(scores_.size(), rows));
+  cpu::linear(w.q, x, rows, q_.data());
+  cpu::scale_inplace(q_.data(), 1.0f / std::sqrt(static_cast<float>(c.encoder_head_dim())), n);
+  cpu::linear(w.k, x, rows, k_.data());
+  cpu::linear(w.v, x, rows, v_.data());
+  cpu::attention(q_.data(), rows, k_.data(), v_.data(), rows, d, c.encoder_heads, c.encoder_head_dim(), causal, 0,
+                 a_.data(), scores_.data());
+  cpu::linear(w.out, a_.data(), rows, out);
+}
+
+Status NmtRunner::encode(const std::vector<int>& source_ids, int max_decoder_tokens) {
+  const NmtConfig& c = model_->config;
+  const NmtWeights& w = *model_->weights;
+  const int d = c.d_model;
+  const int s = static_cast<int>(source_ids.size());
+  if (s == 0) return Status(StatusCode::kInvalidArgument, "empty source sentence");
+  const int position_limit =
+      c.arch == NmtArch::kMarian ? c.max_position_embeddings : std::numeric_limits<int>::max() / 2;
+  if (s > position_limit) {
+    return Status(StatusCode::kInvalidArgument,
+                  fmt::format("source has {} tokens; the model's max_position_embeddings is {}", s, position_limit));
+  }
+  for (int id : source_ids) {
+    if (id < 0 || id >= c.vocab_size) return Status(StatusCode::kInvalidArgument, fmt::format("token id {} out of range", id));
+  }
+  const size_t n = static_cast<size_t>(s) * d;
+  x_.resize(n);
+  h_.resize(n);
+  for (int i = 0; i < s; ++i) embed(w.encoder_embed, source_ids[i], i, x_.data() + static_cast<size_t>(i) * d);
+  const float eps = c.layer_norm_eps;
+  for (const auto& layer : w.encoder) {
+    const size_t ffn = static_cast<size_t>(s) * c.encoder_ffn_dim;
+    f_.resize(std::max(f_.size(), ffn));
+    if (c.normalize_before) {
+      norm(layer.self_attn_norm, x_.data(), s, d, eps, h_.data());
+      self_attention_block(layer.self_attn, h_.data(), s, false, h_.data());
+      cpu::add_inplace(x_.data(), h_.data(), n);
+      norm(layer.final_norm, x_.data(), s, d, eps, h_.data());
+      cpu::linear(layer.fc1, h_.data(), s, f_.data());
+      cpu::activate(c.activation, f_.data(), ffn);
+      cpu::linear(layer.fc2, f_.data(), s, h_.data());
+      cpu::add_inplace(x_.data(), h_.data(), n);
+    } else {
+      self_attention_block(layer.self_attn, x_.data(), s, false, h_.data());
+      cpu::add_inplace(x_.data(), h_.data(), n);
+      norm(layer.self_attn_norm, x_.data(), s, d, eps, x_.data());
+      cpu::linear(layer.fc1, x_.data(), s, f_.data());
+      cpu::activate(c.activation, f_.data(), ffn);
+      cpu::linear(layer.fc2, f_.data(), s, h_.data());
+      cpu::add_inplace(x_.data(), h_.data(), n);
+      norm(layer.final_norm, x_.data(), s, d, eps, x_.data());
+    }
+  }
+  if (c.normalize_before) norm(w.encoder_norm, x_.data(), s, d, eps, x_.data());
+  // Cross-attention keys and values depend only on the encoder output: once per sentence.
+  for (int l = 0; l < c.decoder_layers; ++l) {
+    cross_k_[l].resize(n);
+    cross_v_[l].resize(n);
+    cpu::linear(w.decoder[l].cross_attn.k, x_.data(), s, cross_k_[l].data());
+    cpu::linear(w.decoder[l].cross_attn.v, x_.data(), s, cross_v_[l].data());
+  }
+  source_len_ = s;
+  decoder_len_ = 0;
+  capacity_ = std::max(1, max_decoder_tokens);
+  for (int l = 0; l < c.decoder_layers; ++l) {
+    self_k_[l].resize(static_cast<size_t>(capacity_) * d);
+    self_v_[l].resize(static_cast<size_t>(capacity_) * d);
+  }
+  return Status::ok();
+}
+
+Result<const float*> NmtRunner::step(int token) {
+  const NmtConfig& c = model_->config;
+  const NmtWeights& w = *model_->weights;
+  const int d = c.d_model;
+  if (source_len_ == 0) return Status(StatusCode::kInternal, "step() before encode()");
+  if (decoder_len_ >= capacity_) return Status(StatusCode::kInternal, "decoder cache is full");
+  if (token < 0 || token >= c.decoder_vocab_size) {
+    return Status(StatusCode::kInvalidArgument, fmt::format("token id {} out of range", token));
+  }
+  if (c.arch == NmtArch::kMarian && decoder_len_ >= c.max_position_embeddings) {
+    return Status(StatusCode::kInvalidArgument, "decoder reached max_position_embeddings");
+  }
+  const int t = decoder_len_;
+  const int heads = c.decoder_heads, hd = c.decoder_head_dim();
+  const float q_scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float eps = c.layer_norm_eps;
+  x_.resize(d);
+  h_.resize(d);
+  q_.resize(d);
+  a_.resize(d);
+  f_.resize(std::max<size_t>(f_.size(), c.decoder_ffn_dim));
+  scores_.resize(std::max<size_t>({scores_.size(), static_cast<size_t>(capacity_), static_cast<size_t>(source_len_)}));
+  embed(w.decoder_embed, token, t, x_.data());
+  for (int l = 0; l < c.decoder_layers; ++l) {
+    const NmtLayerWeights& layer = w.decoder[l];
+    float* kc = self_k_[l].data();
+    float* vc = self_v_[l].data();
+    // Self-attention over the cache plus this token.
+    const float* in = x_.data();
+    if (c.normalize_before) {
+      norm(layer.self_attn_norm, x_.data(), 1, d, eps, h_.data());
+      in = h_.data();
+    }
+    cpu::linear(layer.self_attn.q, in, 1, q_.data());
+    cpu::scale_inplace(q_.data(), q_scale, d);
+    cpu::linear(layer.self_attn.k, in, 1, kc + static_cast<size_t>(t) * d);
+    cpu::linear(layer.self_attn.v, in, 1, vc + static_cast<size_t>(t) * d);
+    cpu::attention(q_.data(), 1, kc, vc, t + 1, d, heads, hd, false, t, a_.data(), scores_.data());
+    cpu::linear(layer.self_attn.out, a_.data(), 1, h_.data());
+    cpu::add_inplace(x_.data(), h_.data(), d);
+    if (!c.normalize_before) norm(layer.self_attn_norm, x_.data(), 1, d, eps, x_.data());
+    // Cross-attention over the encoder output.
+    in = x_.data();
+    if (c.normalize_before) {
+      norm(layer.cross_attn_norm, x_.data(), 1, d, eps, h_.data());
+      in = h_.data();
+    }
+    cpu::linear(layer.cross_attn.q, in, 1, q_.data());
+    cpu::scale_inplace(q_.data(), q_scale, d);
+    cpu::attention(q_.data(), 1, cross_k_[l].data(), cross_v_[l].data(), source_len_, d, heads, hd, false, 0,
+                   a_.data(), scores_.data());
+    cpu::linear(layer.cross_attn.out, a_.data(), 1, h_.data());
+    cpu::add_inplace(x_.data(), h_.data(), d);
+    if (!c.normalize_before) norm(layer.cross_attn_norm, x_.data(), 1, d, eps, x_.data());
+    // Feed-forward.
+    in = x_.data();
+    if (c.normalize_before) {
+      norm(layer.final_norm, x_.data(), 1, d, eps, h_.data());
+      in = h_.data();
+    }
+    cpu::linear(layer.fc1, in, 1, f_.data());
+    cpu::activate(c.activation, f_.data(), c.decoder_ffn_dim);
+    cpu::linear(layer.fc2, f_.data(), 1, h_.data());
+    cpu::add_inplace(x_.data(), h_.data(), d);
+    if (!c.normalize_before) norm(layer.final_norm, x_.data(), 1, d, eps, x_.data());
+  }
+  if (c.normalize_before) norm(w.decoder_norm, x_.data(), 1, d, eps, x_.data());
+  logits_.resize(c.decoder_vocab_size);
+  cpu::linear(w.lm_head, x_.data(), 1, logits_.data());
+  if (!w.final_logits_bias.empty()) cpu::add_inplace(logits_.data(), w.final_logits_bias.data(), logits_.size());
+  ++decoder_len_;
+  return static_cast<const float*>(logits_.data());
+}
+
+Result<std::vector<int>> greedy_generate(NmtRunner& runner, const std::vector<int>& source_ids,
+                                         const GenerateOptions& options, std::stop_token stop) {
+  const NmtConfig& c = runner.config();
+  // transformers: max_new_tokens overrides max_length; the decoder start token counts toward it.
+  int max_length = options.max_new_tokens > 0 ? 1 + options.max_new_tokens : c.max_length;
+  if (c.arch == NmtArch::kMarian) max_length = std::min(max_length, c.max_position_embeddings);
+  if (Status s = runner.encode(source_ids, max_length); !s) return s;
+  std::vector<int> seq = {c.decoder_start_token_id};
+  std::vector<float> row(c.decoder_vocab_size);
+  while (static_cast<int>(seq.size()) < max_length) {
+    if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
+    auto logits = runner.step(seq.back());
+    if (!logits) return logits.status();
+    const int cur_len = static_cast<int>(seq.size());
+    int next = -1;
+    // The logits processors of generate(), in effect: forced BOS at the first step, forced EOS at the
+    // last, suppressed tokens (bad_words_ids) never chosen.
+    if (cur_len == 1 && options.forced_bos) {
+      next = *options.forced_bos;
+    } else if (cur_len == max_length - 1 && c.forced_eos_token_id) {
+      next = *c.forced_eos_token_id;
+    } else {
+      std::copy(logits.value(), logits.value() + c.decoder_vocab_size, row.begin());
+      for (int id : c.suppressed_token_ids) {
+        if (id >= 0 && id < c.decoder_vocab_size) row[id] = -INFINITY;
+      }
+      // First maximum, as torch.argmax.
+      next = static_cast<int>(std::max_element(row.begin(), row.end()) - row.begin());
+    }
+    seq.push_back(next);
+    if (next == c.eos_token_id) break;
+  }
+  return seq;
+}
+
+}  // namespace stream_tts

@@ -1,0 +1,65 @@
+// The encoder-decoder forward pass (M2M100/NLLB pre-LN, Marian post-LN) for one sentence at a time,
+// and greedy generation with transformers' semantics (forced BOS/EOS, suppressed tokens,
+// max_new_tokens). All arithmetic goes through nn/cpu/kernels.h.
+// NmtModel is loaded once and read-only (shareable); an NmtRunner holds one sentence's state (encoder
+// output, cross-attention K/V computed once, the self-attention KV cache) and belongs to one thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "stream_tts/status.h"
+#include "translate/nmt/nmt_config.h"
+#include "translate/nmt/nmt_weights.h"
+
+namespace stream_tts {
+
+struct NmtModel {
+  NmtConfig config;
+  std::shared_ptr<const NmtWeights> weights;
+
+  // Reads config.json, generation_config.json and model.safetensors of DIR. Throws Error naming the file.
+  static std::shared_ptr<const NmtModel> load(const std::string& dir, bool int8);
+};
+
+class NmtRunner {
+ public:
+  explicit NmtRunner(std::shared_ptr<const NmtModel> model);
+
+  // Runs the encoder on `source_ids`, computes every decoder layer's cross-attention K/V and clears the
+  // self-attention cache; `max_decoder_tokens` bounds the decoder length (cache capacity).
+  Status encode(const std::vector<int>& source_ids, int max_decoder_tokens);
+  // Feeds the next decoder token; returns the logits for the token after it (decoder vocabulary
+  // entries). The pointer is valid until the next call.
+  Result<const float*> step(int token);
+  int decoder_length() const { return decoder_len_; }
+  const NmtConfig& config() const { return model_->config; }
+
+ private:
+  void embed(const nn::FloatTensor& table, int token, int position, float* out) const;
+  void self_attention_block(const NmtAttentionWeights& w, const float* x, int rows, bool causal, float* out);
+
+  std::shared_ptr<const NmtModel> model_;
+  int source_len_ = 0;
+  int decoder_len_ = 0;
+  int capacity_ = 0;
+  std::vector<std::vector<float>> cross_k_, cross_v_;  // per decoder layer: [source_len, d]
+  std::vector<std::vector<float>> self_k_, self_v_;    // per decoder layer: [capacity, d]
+  // Scratch, sized on first use.
+  std::vector<float> x_, h_, q_, k_, v_, a_, f_, scores_, logits_;
+};
+
+struct GenerateOptions {
+  int max_new_tokens = 256;           // transformers' max_new_tokens
+  std::optional<int> forced_bos;      // forced as the first generated token (NLLB target language)
+};
+
+// Greedy decoding as transformers' generate(do_sample=False, num_beams=1). Returns the decoder sequence
+// including decoder_start_token_id (like generate's `sequences`). kCancelled when `stop` fires.
+Result<std::vector<int>> greedy_generate(NmtRunner& runner, const std::vector<int>& source_ids,
+                                         const GenerateOptions& options, std::stop_token stop = {});
+
+}  // namespace stream_tts

@@ -1,0 +1,25 @@
+# Integration tests of the `nmt` translator: the real CLI on the tiny golden models (tests/golden/nmt,
+# made with transformers by tools/nmt/make_golden.py) must write what transformers wrote; broken model
+# directories and --device cuda without CUDA are clear errors. Included from CMakeLists.txt (uses RUN_CASE).
+set(NMT_GOLDEN ${PROJECT_SOURCE_DIR}/tests/golden/nmt)
+set(NMT_CHECK ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/nmt_translate_check.py $<TARGET_FILE:stream-tts>)
+
+function(nmt_test name)
+  add_test(NAME cli.nmt.${name} COMMAND ${ARGN})
+  set_tests_properties(cli.nmt.${name} PROPERTIES LABELS "integration;nmt" TIMEOUT 300)
+endfunction()
+
+nmt_test(translate_nllb ${NMT_CHECK} ${NMT_GOLDEN}/tiny-nllb.golden.json ${NMT_GOLDEN}/tiny-nllb)
+nmt_test(translate_marian ${NMT_CHECK} ${NMT_GOLDEN}/tiny-marian.golden.json ${NMT_GOLDEN}/tiny-marian)
+# int8 weights must still translate every line (not compared with transformers' fp32 text).
+nmt_test(translate_int8 bash -c "head -3 \"$1\" | \"$0\" translate --translate nmt --model \"$2\" --int8 --max-tokens 8 | grep -c . | grep -qx 3"
+  $<TARGET_FILE:stream-tts> ${NMT_GOLDEN}/tiny-nllb.inputs.txt ${NMT_GOLDEN}/tiny-nllb)
+
+# The pipeline: stdin text -> nmt -> Japanese speech (the tiny NLLB model writes kanji for these two).
+nmt_test(pipeline ${RUN_CASE} --stdin ${NMT_GOLDEN}/pipeline_input.txt --min-sentences 2 --min-seconds 0.5
+  --max-seconds 60 -- --input text --translate nmt --model ${NMT_GOLDEN}/tiny-nllb --max-tokens 6 --threads 1)
+
+nmt_test(missing_model ${RUN_CASE} --no-wav --expect-exit 1 --expect-stderr "/nonexistent/nllb"
+  -- translate --translate nmt --model /nonexistent/nllb)
+nmt_test(device_cuda_without_cuda ${RUN_CASE} --no-wav --expect-exit 2 --expect-stderr "--device cuda"
+  -- translate --translate nmt --model ${NMT_GOLDEN}/tiny-nllb --device cuda)
