@@ -1,0 +1,151 @@
+// A C interface to NmtCudaRunner for the GPU benchmark (nmt_gpu_bench.py loads it with ctypes), so
+// that ours and transformers run in one process on one card. Errors: functions return a negative
+// value (or null) and nmt_last_error() says why.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "translate/nmt/nmt_config.h"
+#include "translate/nmt/nmt_cuda_runner.h"
+#include "translate/nmt/nmt_model.h"
+#include "translate/nmt/nmt_weights.h"
+
+using namespace stream_tts;
+
+namespace {
+thread_local std::string g_error;
+struct Model {
+  std::shared_ptr<const NmtModel> model;
+};
+}  // namespace
+
+extern "C" {
+
+const char* nmt_last_error() { return g_error.c_str(); }
+
+// Loads config.json + model.safetensors as fp32 (NmtModel::load without the CPU runner's code).
+void* nmt_model_load(const char* dir) {
+  try {
+    auto m = std::make_shared<NmtModel>();
+    m->config = load_nmt_config(dir);
+    m->weights = load_nmt_weights(dir, m->config, false);
+    return new Model{std::move(m)};
+  } catch (const std::exception& e) {
+    g_error = e.what();
+    return nullptr;
+  }
+}
+
+void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
+
+// flags: 1 = encoder GEMMs through our WMMA kernel instead of cuBLAS, 2 = fused attention + projection,
+// 4 = block-per-head decode attention instead of warp-per-head. 0 = the runner's defaults.
+void* nmt_cuda_open(void* model, int int8, int pdl, int max_source, int max_decoder, int flags) {
+  try {
+    NmtCudaOptions o;
+    o.encoder_cublas = (flags & 1) == 0;
+    o.fuse_attention_out = (flags & 2) != 0;
+    o.warp_attention = (flags & 4) == 0;
+    o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;
+    o.programmatic_launch = pdl != 0;
+    o.max_source_tokens = max_source;
+    o.max_decoder_tokens = max_decoder;
+    return new NmtCudaRunner(static_cast<Model*>(model)->model, o);
+  } catch (const std::exception& e) {
+    g_error = e.what();
+    return nullptr;
+  }
+}
+
+void nmt_cuda_close(void* runner) { delete static_cast<NmtCudaRunner*>(runner); }
+
+long long nmt_cuda_weight_bytes(void* runner) {
+  return static_cast<long long>(static_cast<NmtCudaRunner*>(runner)->device_weight_bytes());
+}
+
+// out: tokens + 1 ids (the start token first). Returns 0 or -1.
+int nmt_cuda_generate_forced(void* runner, const int* src, int n, int tokens, int forced_bos, int* out) {
+  auto r = static_cast<NmtCudaRunner*>(runner)->generate_forced(std::vector<int>(src, src + n), tokens, forced_bos);
+  if (!r) {
+    g_error = r.status().to_string();
+    return -1;
+  }
+  std::memcpy(out, r->data(), r->size() * sizeof(int));
+  return 0;
+}
+
+// Times `reps` forced-length sentences back to back; ms_out[reps] gets each one's wall time.
+int nmt_cuda_time_forced(void* runner, const int* src, int n, int tokens, int reps, double* ms_out) {
+  auto* run = static_cast<NmtCudaRunner*>(runner);
+  const std::vector<int> ids(src, src + n);
+  for (int i = 0; i < reps; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = run->generate_forced(ids, tokens, -1);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!r) {
+      g_error = r.status().to_string();
+      return -1;
+    }
+    ms_out[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
+  }
+  return 0;
+}
+
+// Greedy with transformers' semantics (EOS stop): out gets up to cap ids; returns the count or -1.
+int nmt_cuda_generate(void* runner, const int* src, int n, int max_new_tokens, int forced_bos, int* out, int cap) {
+  GenerateOptions o;
+  o.max_new_tokens = max_new_tokens;
+  if (forced_bos >= 0) o.forced_bos = forced_bos;
+  auto r = static_cast<NmtCudaRunner*>(runner)->generate(std::vector<int>(src, src + n), o);
+  if (!r) {
+    g_error = r.status().to_string();
+    return -1;
+  }
+  const int count = std::min<int>(cap, static_cast<int>(r->size()));
+  std::memcpy(out, r->data(), count * sizeof(int));
+  return count;
+}
+
+int nmt_cuda_encode(void* runner, const int* src, int n, int max_decoder) {
+  Status s = static_cast<NmtCudaRunner*>(runner)->encode(std::vector<int>(src, src + n), max_decoder);
+  if (!s) {
+    g_error = s.to_string();
+    return -1;
+  }
+  return 0;
+}
+
+int nmt_cuda_step(void* runner, int token, float* logits, int vocab) {
+  auto r = static_cast<NmtCudaRunner*>(runner)->step(token);
+  if (!r) {
+    g_error = r.status().to_string();
+    return -1;
+  }
+  std::memcpy(logits, r.value(), static_cast<size_t>(vocab) * sizeof(float));
+  return 0;
+}
+
+int nmt_cuda_decoder_hidden(void* runner, float* out, int d) {
+  auto r = static_cast<NmtCudaRunner*>(runner)->decoder_hidden();
+  if (!r) {
+    g_error = r.status().to_string();
+    return -1;
+  }
+  std::memcpy(out, r->data(), std::min<size_t>(d, r->size()) * sizeof(float));
+  return 0;
+}
+
+int nmt_cuda_encoder_output(void* runner, float* out, int n) {
+  auto r = static_cast<NmtCudaRunner*>(runner)->encoder_output();
+  if (!r) {
+    g_error = r.status().to_string();
+    return -1;
+  }
+  std::memcpy(out, r->data(), std::min<size_t>(n, r->size()) * sizeof(float));
+  return static_cast<int>(r->size());
+}
+
+}  // extern "C"

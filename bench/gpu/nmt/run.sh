@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The nmt CUDA path on the lent GPU machine (after bench/gpu/nmt/prepare.sh here). Call through the
+# device tool with carry [".gpu-nmt"]:
+#   bench/gpu/nmt/run.sh [build|check|bench|diag|profile|all]...  (stages in order; default all)
+#     build  standalone CMake build of libnmt_cuda_bench.so (kernels, runner, safetensors/nmt loaders)
+#     check  tiny random M2M100 and Marian models: compute-sanitizer memcheck of ours, then logits parity
+#     bench  random NLLB-600M (seeded, fp32 safetensors in /tmp): speed and parity, JSON + PNG in $OUT
+#     diag   ours vs transformers per position: final residual stream, then norm + LM head
+#     profile  ncu per-kernel durations of one decode step
+# Results land in $OUT (copied back into bench/gpu/nmt/results/ by whoever called).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+work=${GPU_WORK:-/tmp/st-nmt}
+out=${OUT:-$work/out}
+mkdir -p "$work" "$out"
+b="$work/build"
+py=bench/gpu/nmt/nmt_gpu_bench.py
+export PYTHONUNBUFFERED=1
+log() { echo "[nmt-gpu $(date +%T)] $*" >&2; }
+
+build() {
+  [[ -x $b/libnmt_cuda_bench.so && ${REBUILD:-0} == 0 ]] && return
+  log "configure"
+  cmake -S bench/gpu/nmt -B "$b" -G Ninja -DDEPS="$PWD/.gpu-nmt" >"$work/configure.log" 2>&1 ||
+    { tail -40 "$work/configure.log"; exit 1; }
+  log "build ($(nproc) cores)"
+  ninja -C "$b" -j "$(nproc)" >"$work/build.log" 2>&1 || { tail -60 "$work/build.log"; exit 1; }
+  cp "$work/build.log" "$out/build.log"
+}
+
+check() {
+  for arch in tiny-m2m tiny-marian; do
+    python3 $py make-model --arch $arch --dir "$work/$arch"
+    log "memcheck $arch"
+    compute-sanitizer --tool memcheck --error-exitcode 9 python3 $py smoke --lib "$b/libnmt_cuda_bench.so" \
+      --dir "$work/$arch" >"$work/memcheck-$arch.log" 2>&1 && log "memcheck $arch clean" ||
+      { tail -30 "$work/memcheck-$arch.log"; log "memcheck $arch FAILED"; }
+    log "parity $arch"
+    python3 $py parity --lib "$b/libnmt_cuda_bench.so" --dir "$work/$arch" --out "$out/parity-$arch.json" ||
+      log "parity $arch FAILED"
+  done
+}
+
+bench() {
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv | tee "$out/gpu.txt"
+  python3 $py make-model --arch nllb600m --dir "$work/nllb600m"
+  python3 $py bench --lib "$b/libnmt_cuda_bench.so" --dir "$work/nllb600m" --out-dir "$out" ${BENCH_ARGS:-}
+}
+
+diag() {
+  python3 $py make-model --arch nllb600m --dir "$work/nllb600m"
+  python3 $py diag --lib "$b/libnmt_cuda_bench.so" --dir "$work/nllb600m" 2>&1 | grep -v "Loading weights" | tee "$out/diag.txt"
+  python3 $py make-model --arch tiny-m2m --dir "$work/tiny-m2m" >/dev/null 2>&1
+  python3 $py diag --lib "$b/libnmt_cuda_bench.so" --dir "$work/tiny-m2m" 2>&1 | grep -v "Loading weights" | head -8
+}
+
+# Per-kernel durations of one decode step (isolated: ncu serializes kernels, so PDL overlap is absent).
+profile() {
+  python3 $py make-model --arch nllb600m --dir "$work/nllb600m"
+  # Kernels matching the filter: 13 per encoder (embed + attention), 97 per decoder step (NLLB-600M).
+  ncu --metrics gpu__time_duration.sum --csv --cache-control none --clock-control none \
+    --kernel-name-base function -k regex:"gemv|attention|lm_head|embed" --launch-skip $((13 + 97 * 5)) \
+    --launch-count 97 python3 $py profile --lib "$b/libnmt_cuda_bench.so" --dir "$work/nllb600m" \
+    >"$out/ncu-step.csv" 2>"$work/ncu.err" || { tail -20 "$work/ncu.err"; return 0; }
+  sed -i '/^==/d' "$out/ncu-step.csv"
+  python3 $py ncu-summary --csv "$out/ncu-step.csv" | tee "$out/ncu-step.txt"
+}
+
+# Tiny M2M100 models grown one dimension at a time towards NLLB-600M: which size breaks parity.
+sweep() {
+  local i=0
+  for set in "d_model=1024 encoder_attention_heads=16 decoder_attention_heads=16" "encoder_ffn_dim=4096 decoder_ffn_dim=4096" \
+      "vocab_size=256206" "encoder_layers=12 decoder_layers=12" "init_std=0.02" \
+      "d_model=256 encoder_attention_heads=4 decoder_attention_heads=4"; do
+    i=$((i + 1))
+    python3 $py make-model --arch tiny-m2m --dir "$work/sweep$i" --set $set >/dev/null 2>&1
+    echo "sweep $i: $set"
+    python3 $py parity --lib "$b/libnmt_cuda_bench.so" --dir "$work/sweep$i" --out "$work/sweep$i.json" 2>&1 | grep "^parity"
+  done
+}
+
+[[ $# -eq 0 ]] && set -- all
+for stage in "$@"; do
+  case $stage in
+    build) build ;;
+    check|bench|diag|profile|sweep) build; $stage ;;
+    all) build; check; bench ;;
+    *) echo "usage: $0 [build|check|bench|diag|profile|all]..." >&2; exit 2 ;;
+  esac
+done

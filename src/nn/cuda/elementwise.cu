@@ -1,0 +1,171 @@
+// Embeddings with sinusoidal positions, residual + LayerNorm rows, bias + activation, and the weight
+// conversions done once at load time.
+#include <cmath>
+
+#include "nn/cuda/device_utils.cuh"
+
+namespace stream_tts::nn::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void __launch_bounds__(kThreads) embed_kernel(EmbedArgs a) {
+  pdl_launch_dependents();
+  pdl_wait();
+  const int row = blockIdx.x;
+  const int token = a.step != nullptr ? a.tokens[*a.step] : a.tokens[row];
+  const int position = a.step != nullptr ? *a.step : row;
+  const __half* e = reinterpret_cast<const __half*>(a.table) + static_cast<size_t>(token) * a.d;
+  float* out = a.out + static_cast<size_t>(row) * a.d;
+  const int half = a.d / 2;
+  if (!a.marian) {
+    // transformers M2M100SinusoidalPositionalEmbedding, in float as torch computes the table.
+    const int p = token == a.pad ? a.pad : position + a.pad + 1;
+    const float step = static_cast<float>(log(10000.0) / (half - 1));
+    for (int i = threadIdx.x; i < a.d; i += kThreads) {
+      float pos = 0.0f;
+      if (p != a.pad && i < 2 * half) {
+        const int f = i < half ? i : i - half;
+        const float angle = static_cast<float>(p) * expf(static_cast<float>(f) * -step);
+        pos = i < half ? sinf(angle) : cosf(angle);
+      }
+      out[i] = __half2float(e[i]) * a.scale + pos;
+    }
+  } else {
+    // MarianSinusoidalPositionalEmbedding: numpy in double, sin of even columns then cos of odd ones.
+    const int sentinel = a.d % 2 == 0 ? half : half + 1;
+    for (int i = threadIdx.x; i < a.d; i += kThreads) {
+      const int j = i < sentinel ? 2 * i : 2 * (i - sentinel) + 1;
+      const double angle = position / pow(10000.0, 2.0 * (j / 2) / a.d);
+      const float pos = static_cast<float>(i < sentinel ? sin(angle) : cos(angle));
+      out[i] = __half2float(e[i]) * a.scale + pos;
+    }
+  }
+}
+
+__global__ void __launch_bounds__(kThreads) residual_norm_kernel(ResidualNormArgs a) {
+  extern __shared__ float4 smem4[];
+  float* v = reinterpret_cast<float*>(smem4);
+  __shared__ float scratch[32];
+  pdl_launch_dependents();
+  pdl_wait();
+  const size_t base = static_cast<size_t>(blockIdx.x) * a.d;
+  float* x = a.x + base;
+  float sum = 0.0f;
+  for (int i = threadIdx.x; i < a.d; i += kThreads) {
+    float t = x[i];
+    if (a.y != nullptr) {
+      t += a.y[base + i] + (a.bias != nullptr ? a.bias[i] : 0.0f);
+      x[i] = t;
+    }
+    v[i] = t;
+    sum += t;
+  }
+  if (a.gamma != nullptr) {
+    const float mean = block_sum(sum, scratch) / a.d;
+    float sq = 0.0f;
+    for (int i = threadIdx.x; i < a.d; i += kThreads) {
+      const float t = v[i] - mean;
+      sq += t * t;
+    }
+    const float rstd = rsqrtf(block_sum(sq, scratch) / a.d + a.eps);
+    for (int i = threadIdx.x; i < a.d; i += kThreads) {
+      const float n = (v[i] - mean) * rstd * a.gamma[i] + a.beta[i];
+      v[i] = n;
+      if (a.write_back) x[i] = n;
+    }
+  }
+  if (a.out_half != nullptr) {
+    __half* o = reinterpret_cast<__half*>(a.out_half) + base;
+    for (int i = threadIdx.x; i < a.d; i += kThreads) o[i] = __float2half_rn(v[i]);
+  }
+}
+
+__global__ void bias_act_to_half_kernel(const float* in, const float* bias, Act act, int rows, int cols,
+                                        __half* out) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    float v = in[i];
+    if (bias != nullptr) v += bias[i % cols];
+    out[i] = __float2half_rn(apply_act(v, act));
+  }
+}
+
+__global__ void f32_to_half_kernel(const float* in, size_t n, __half* out) {
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    out[i] = __float2half_rn(in[i]);
+  }
+}
+
+__global__ void __launch_bounds__(kThreads) quantize_rows_kernel(const float* in, int cols, int8_t* q, float* scale) {
+  __shared__ float scratch[32];
+  const float* w = in + static_cast<size_t>(blockIdx.x) * cols;
+  float amax = 0.0f;
+  for (int c = threadIdx.x; c < cols; c += kThreads) amax = fmaxf(amax, fabsf(w[c]));
+  amax = warp_max(amax);
+  if ((threadIdx.x & 31) == 0) scratch[threadIdx.x >> 5] = amax;
+  __syncthreads();
+  amax = 0.0f;
+  for (int i = 0; i < kThreads / 32; ++i) amax = fmaxf(amax, scratch[i]);
+  const float s = amax > 0.0f ? amax / 127.0f : 1.0f;
+  const float inv = 1.0f / s;
+  int8_t* qr = q + static_cast<size_t>(blockIdx.x) * cols;
+  for (int c = threadIdx.x; c < cols; c += kThreads) {
+    qr[c] = static_cast<int8_t>(__float2int_rn(fminf(fmaxf(w[c] * inv, -127.0f), 127.0f)));
+  }
+  if (threadIdx.x == 0) scale[blockIdx.x] = s;
+}
+
+__global__ void dequantize_rows_kernel(const int8_t* q, const float* scale, int rows, int cols, __half* out) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    out[i] = __float2half_rn(static_cast<float>(q[i]) * scale[i / cols]);
+  }
+}
+
+unsigned int grid_for(size_t n) {
+  const size_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned int>(blocks < 4096 ? (blocks == 0 ? 1 : blocks) : 4096);
+}
+
+}  // namespace
+
+void embed(const EmbedArgs& a, cudaStream_t stream, bool pdl) {
+  launch(embed_kernel, dim3(a.rows), dim3(kThreads), 0, stream, pdl, a);
+}
+
+void residual_norm(const ResidualNormArgs& a, cudaStream_t stream, bool pdl) {
+  launch(residual_norm_kernel, dim3(a.rows), dim3(kThreads), static_cast<size_t>(a.d) * sizeof(float), stream, pdl,
+         a);
+}
+
+void bias_act_to_half(const float* in, const float* bias, Act act, int rows, int cols, uint16_t* out_half,
+                      cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  bias_act_to_half_kernel<<<grid_for(n), kThreads, 0, stream>>>(in, bias, act, rows, cols,
+                                                                reinterpret_cast<__half*>(out_half));
+  ST_CUDA_CHECK(cudaGetLastError());
+}
+
+void f32_to_half(const float* in, size_t n, uint16_t* out, cudaStream_t stream) {
+  f32_to_half_kernel<<<grid_for(n), kThreads, 0, stream>>>(in, n, reinterpret_cast<__half*>(out));
+  ST_CUDA_CHECK(cudaGetLastError());
+}
+
+void quantize_rows_int8(const float* in, int rows, int cols, int8_t* q, float* scale, cudaStream_t stream) {
+  quantize_rows_kernel<<<rows, kThreads, 0, stream>>>(in, cols, q, scale);
+  ST_CUDA_CHECK(cudaGetLastError());
+}
+
+void dequantize_rows_int8(const int8_t* q, const float* scale, int rows, int cols, uint16_t* out_half,
+                          cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  dequantize_rows_kernel<<<grid_for(n), kThreads, 0, stream>>>(q, scale, rows, cols,
+                                                               reinterpret_cast<__half*>(out_half));
+  ST_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace stream_tts::nn::cuda

@@ -1,0 +1,154 @@
+// The CUDA kernels of the native encoder-decoder models, as host launch functions: the one dispatch
+// point between model code (translate/nmt/cuda) and kernels (*.cu here). Plain pointers only; fp16
+// buffers are passed as uint16_t (IEEE half bits) so that this header compiles in host C++ too.
+// Every launch goes to `stream`; `pdl` launches with programmatic dependent launch (Hopper): the kernel
+// starts while its predecessor drains, loads its weights into registers and waits (griddepcontrol.wait)
+// before it reads anything the predecessor wrote. Every kernel here waits, so pdl is always safe.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace stream_tts::nn::cuda {
+
+enum class Act : int { kNone = 0, kRelu = 1, kGelu = 2, kGeluTanh = 3, kSilu = 4 };
+
+// Decoder control block in device memory, shared by the kernels of one decode step. The LM-head GEMV's
+// last block turns the argmax into the next token: tokens[step + 1] = forced[step] >= 0 ? forced[step]
+// : argmax, then step += 1, and resets key/blocks_done for the next step.
+struct DecodeControl {
+  int step;                 // decoder tokens consumed so far (position of the current token)
+  int src_len;              // encoder length (cross-attention keys)
+  unsigned int blocks_done; // LM-head blocks finished this step
+  int pad;
+  unsigned long long key;   // running argmax: ordered(logit) << 32 | ~index
+};
+
+// y = W·in (+ bias), W [n, k] row-major fp16, or int8 with per-row scales (W[r,:] ≈ scale[r]·q[r,:]).
+// Input: x [k] fp32, optionally layer-normed on the fly (ln_gamma/ln_beta non-null): every block
+// normalises the vector itself, so no separate LayerNorm launch is needed.
+// Output (plain GEMV): out[r] = act(y[r]) (+ residual[r]); out may alias residual.
+// Split output (fused QKV, seg > 0): rows [0, seg) go to out, [seg, 2seg) to out1 + (*pos)·seg and
+// [2seg, 3seg) to out2 + (*pos)·seg (the K/V cache rows of the current position).
+struct GemvArgs {
+  const void* w = nullptr;
+  const float* scale = nullptr;  // int8 only
+  const float* bias = nullptr;
+  int n = 0, k = 0;
+  const float* x = nullptr;
+  const float* ln_gamma = nullptr;
+  const float* ln_beta = nullptr;
+  float ln_eps = 1e-5f;
+  float* out = nullptr;
+  const float* residual = nullptr;
+  Act act = Act::kNone;
+  float* out1 = nullptr;
+  float* out2 = nullptr;
+  int seg = 0;
+  const int* pos = nullptr;
+};
+
+// LM head: logits[r] = y[r], then a greedy pick over rows not listed in `suppressed`, written through
+// `control` (see DecodeControl). `forced` and `tokens` are indexed by control->step.
+struct LmHeadArgs {
+  GemvArgs gemv;  // out = logits; act/residual/split unused
+  DecodeControl* control = nullptr;
+  const int* forced = nullptr;
+  int* tokens = nullptr;
+  const int* suppressed = nullptr;
+  int n_suppressed = 0;
+};
+
+void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
+void lm_head(const LmHeadArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
+
+// Scaled dot-product attention of `rows` queries (grid heads × rows) over `len` keys, no mask (decoder
+// self-attention only ever sees the cache up to the current position, so no causal mask is needed).
+// len = len_ptr ? *len_ptr + len_add : len_add. Biases (optional) are added to q/k/v as they are read;
+// q is multiplied by `scale` after its bias (transformers: q_proj(x) · scaling).
+struct AttentionArgs {
+  const float* q = nullptr;
+  int q_stride = 0;
+  const float* q_bias = nullptr;
+  const float* k = nullptr;
+  const float* v = nullptr;
+  int kv_stride = 0;
+  const float* k_bias = nullptr;
+  const float* v_bias = nullptr;
+  const int* len_ptr = nullptr;
+  int len_add = 0;
+  int max_len = 0;   // bound on len (shared-memory size)
+  int heads = 0, head_dim = 0, rows = 1;
+  float scale = 1.0f;
+  void* out = nullptr;  // [rows, heads·head_dim] fp32, or fp16 when out_half
+  int out_stride = 0;
+  bool out_half = false;
+  bool warp_per_head = false;  // decode (rows = 1, head_dim 64): one warp per head, no block barriers
+};
+void attention(const AttentionArgs& a, cudaStream_t stream, bool pdl);
+
+// Decode attention (att.rows = 1) fused with its output projection: x[r] += W[r, :] · attn + bias[r],
+// W [n, k = heads·head_dim] fp16 or int8 + per-row scales. Each head's share of the projection is
+// added with atomicAdd (so the sum order, and the last bits, vary from run to run).
+struct AttentionOutArgs {
+  AttentionArgs att;
+  const void* w = nullptr;
+  const float* scale = nullptr;
+  const float* bias = nullptr;
+  int n = 0, k = 0;
+  float* x = nullptr;
+  int splits = 0;  // set by attention_out()
+};
+void attention_out(const AttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl);
+
+// Token embedding × scale + sinusoidal position. Encoder: rows tokens from tokens[0..rows), positions
+// 0..rows-1. Decoder (step non-null): one row, token tokens[*step] at position *step.
+// M2M100: position p → p + pad + 1 (pad tokens get the all-zero padding position), [sin | cos] halves.
+// Marian: positions from 0, sin of even and cos of odd frequencies in two halves.
+struct EmbedArgs {
+  const uint16_t* table = nullptr;  // [vocab, d] fp16
+  float scale = 1.0f;
+  const int* tokens = nullptr;
+  const int* step = nullptr;
+  int rows = 1, d = 0;
+  bool marian = false;
+  int pad = 1;
+  float* out = nullptr;
+};
+void embed(const EmbedArgs& a, cudaStream_t stream, bool pdl);
+
+// Row-wise: v = x (+ y + bias when y); x = v when y; then, with gamma: n = LayerNorm(v)·gamma + beta,
+// written back to x when write_back (post-LN), else only to the outputs; without gamma the outputs get v.
+// Outputs (optional): out_half [rows, d] fp16.
+struct ResidualNormArgs {
+  float* x = nullptr;
+  const float* y = nullptr;
+  const float* bias = nullptr;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float eps = 1e-5f;
+  bool write_back = false;
+  uint16_t* out_half = nullptr;
+  int rows = 0, d = 0;
+};
+void residual_norm(const ResidualNormArgs& a, cudaStream_t stream, bool pdl);
+
+// Y[m, n] (row stride ldy) = X[m, k] · W[n, k]ᵀ, fp16 operands, fp32 sums (tensor cores); for the
+// encoder's [source_len × d] products. X must have rows up to m rounded up to 32 (they are read, not
+// used); n and k multiples of 16.
+void gemm_small_m(const uint16_t* x, const uint16_t* w, int m, int n, int k, float* y, int ldy, cudaStream_t stream);
+
+// out_half[r, c] = act(in[r, c] + bias[c]).
+void bias_act_to_half(const float* in, const float* bias, Act act, int rows, int cols, uint16_t* out_half,
+                      cudaStream_t stream);
+
+// Weight conversion at load time.
+void f32_to_half(const float* in, size_t n, uint16_t* out, cudaStream_t stream);
+// Per-row symmetric int8, as nn::quantize_int8 on the CPU: scale = max|w| / 127 (1 for a zero row),
+// q = round-to-nearest-even(clamp(w / scale, ±127)).
+void quantize_rows_int8(const float* in, int rows, int cols, int8_t* q, float* scale, cudaStream_t stream);
+void dequantize_rows_int8(const int8_t* q, const float* scale, int rows, int cols, uint16_t* out_half,
+                          cudaStream_t stream);
+
+}  // namespace stream_tts::nn::cuda

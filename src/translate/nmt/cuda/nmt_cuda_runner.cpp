@@ -1,0 +1,591 @@
+// NmtCudaRunner: the encoder (cuBLAS GEMMs over [source_len, d] plus our attention/norm kernels) and
+// the greedy decoder (our GEMV/attention kernels, argmax on the device) as CUDA graphs. A decode step
+// is 8 launches per layer plus the embedding and the LM head; graphs of N steps are captured once and
+// replayed, reading the position and token from device memory (DecodeControl), so a sentence costs one
+// host→device copy of its setup, one encoder graph, one or a few decode graphs and a copy of the tokens.
+#include "translate/nmt/nmt_cuda_runner.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include "nn/cuda/check.cuh"
+#include "nn/cuda/kernels.cuh"
+#include "nn/safetensors/safetensors.h"
+#include "translate/nmt/cuda/nmt_cuda_weights.h"
+
+namespace stream_tts {
+
+namespace kern = nn::cuda;
+using nmt_cuda::DeviceLinear;
+
+std::string nmt_cuda_device_problem(int device) {
+  int count = 0;
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) return std::string("no usable CUDA driver or device: ") + cudaGetErrorString(e);
+  if (device < 0 || device >= count) {
+    return "CUDA device " + std::to_string(device) + " requested, " + std::to_string(count) + " present";
+  }
+  return {};
+}
+
+namespace {
+
+kern::Act to_act(nn::cpu::Activation a) {
+  switch (a) {
+    case nn::cpu::Activation::kRelu: return kern::Act::kRelu;
+    case nn::cpu::Activation::kGelu: return kern::Act::kGelu;
+    case nn::cpu::Activation::kGeluTanh: return kern::Act::kGeluTanh;
+    case nn::cpu::Activation::kSilu: return kern::Act::kSilu;
+  }
+  return kern::Act::kNone;
+}
+
+// Layout of the control area (ints): DecodeControl, then source ids, forced tokens, decoder tokens.
+constexpr int kControlInts = 8;
+static_assert(sizeof(kern::DecodeControl) <= kControlInts * sizeof(int));
+
+}  // namespace
+
+struct NmtCudaRunner::Impl {
+  std::shared_ptr<const NmtModel> model;
+  NmtCudaOptions options;
+  bool int8 = false;
+  int sm_count = 0;
+  std::string device_name;
+  cudaStream_t stream = nullptr;
+  cublasHandle_t cublas = nullptr;
+  nmt_cuda::DeviceArena arena;
+  nmt_cuda::DeviceWeights w;
+  int max_src = 0, cap = 0;
+  bool use_cublas = true;  // encoder GEMMs: cuBLAS (default) or our WMMA kernel
+  // Encoder workspaces ([max_src, ·]).
+  float *enc_x = nullptr, *enc_qkv = nullptr, *enc_y = nullptr, *enc_f = nullptr, *ckv = nullptr;
+  uint16_t *enc_h = nullptr, *enc_a = nullptr, *enc_fh = nullptr;
+  // Decoder workspaces.
+  float *dec_x = nullptr, *dec_q = nullptr, *dec_qc = nullptr, *dec_a = nullptr, *dec_f = nullptr, *logits = nullptr;
+  std::vector<float*> kc, vc;
+  int* ctl = nullptr;  // device control area
+  int* suppressed = nullptr;
+  int n_suppressed = 0;
+  int* host_ctl = nullptr;       // pinned mirror of the control area
+  float* host_logits = nullptr;  // pinned
+  int* host_token = nullptr;     // pinned
+  std::map<int, cudaGraphExec_t> encoder_graphs, decode_graphs;
+  int source_len = 0, decoder_len = 0, step_capacity = 0;
+
+  int ctl_ints() const { return kControlInts + max_src + cap + cap + 1; }
+  kern::DecodeControl* control() const { return reinterpret_cast<kern::DecodeControl*>(ctl); }
+  int* src_ids() const { return ctl + kControlInts; }
+  int* forced() const { return ctl + kControlInts + max_src; }
+  int* tokens() const { return ctl + kControlInts + max_src + cap; }
+
+  const NmtConfig& c() const { return model->config; }
+
+  ~Impl() {
+    for (auto& [n, g] : encoder_graphs) cudaGraphExecDestroy(g);
+    for (auto& [n, g] : decode_graphs) cudaGraphExecDestroy(g);
+    if (cublas != nullptr) cublasDestroy(cublas);
+    if (host_ctl != nullptr) cudaFreeHost(host_ctl);
+    if (host_logits != nullptr) cudaFreeHost(host_logits);
+    if (host_token != nullptr) cudaFreeHost(host_token);
+    if (stream != nullptr) cudaStreamDestroy(stream);
+  }
+
+  void init() {
+    const NmtConfig& cf = c();
+    if (cf.d_model % 16 != 0 || cf.encoder_ffn_dim % 16 != 0 || cf.decoder_ffn_dim % 16 != 0) {
+      throw Error(StatusCode::kInvalidArgument, "nmt cuda: d_model and ffn dims must be multiples of 16");
+    }
+    if (cf.d_model % cf.encoder_heads != 0 || cf.d_model % cf.decoder_heads != 0) {
+      throw Error(StatusCode::kInvalidArgument, "nmt cuda: d_model must divide into the attention heads");
+    }
+    ST_CUDA_CHECK(cudaSetDevice(options.device));
+    cudaDeviceProp prop{};
+    ST_CUDA_CHECK(cudaGetDeviceProperties(&prop, options.device));
+    sm_count = prop.multiProcessorCount;
+    device_name = prop.name;
+    if (prop.major < 9) options.programmatic_launch = false;  // griddepcontrol needs sm_90
+    ST_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    int8 = options.weights == NmtCudaWeights::kInt8;
+    w = nmt_cuda::upload_nmt_weights(*model, int8, arena, stream);
+
+    const int d = cf.d_model, ffn = std::max(cf.encoder_ffn_dim, cf.decoder_ffn_dim);
+    const int layers = cf.decoder_layers;
+    // Rounded up to the GEMM's 32-row tiles, which read (never use) rows past the sentence.
+    max_src = (std::max(1, options.max_source_tokens) + 31) / 32 * 32;
+    use_cublas = options.encoder_cublas;
+    step_capacity = std::max(1, options.max_decoder_tokens);
+    cap = step_capacity + std::max(1, options.steps_per_launch) + 1;
+    const size_t s = max_src;
+    enc_x = arena.alloc_n<float>(s * d);
+    enc_qkv = arena.alloc_n<float>(s * 3 * d);
+    enc_y = arena.alloc_n<float>(s * d);
+    enc_f = arena.alloc_n<float>(s * ffn);
+    ckv = arena.alloc_n<float>(s * 2 * d * layers);
+    enc_h = arena.alloc_n<uint16_t>(s * d);
+    enc_a = arena.alloc_n<uint16_t>(s * d);
+    enc_fh = arena.alloc_n<uint16_t>(s * ffn);
+    if (int8) {
+      // The encoder runs [source_len × d] GEMMs on fp16 operands: dequantize its int8 weights once
+      // here (the same fp16 values a per-call dequantization would give) instead of every sentence.
+      auto keep_fp16 = [&](DeviceLinear& l) {
+        l.w16 = arena.alloc_n<uint16_t>(static_cast<size_t>(l.n) * l.k);
+        kern::dequantize_rows_int8(static_cast<const int8_t*>(l.w), l.scale, l.n, l.k, l.w16, stream);
+      };
+      for (auto& L : w.encoder) {
+        for (DeviceLinear* l : {&L.qkv, &L.out, &L.fc1, &L.fc2}) keep_fp16(*l);
+      }
+      keep_fp16(w.cross_kv);
+      ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+    }
+    dec_x = arena.alloc_n<float>(d);
+    dec_q = arena.alloc_n<float>(d);
+    dec_qc = arena.alloc_n<float>(d);
+    dec_a = arena.alloc_n<float>(d);
+    dec_f = arena.alloc_n<float>(ffn);
+    logits = arena.alloc_n<float>(cf.decoder_vocab_size);
+    for (int l = 0; l < layers; ++l) {
+      kc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
+      vc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
+    }
+    ctl = arena.alloc_n<int>(ctl_ints());
+    std::vector<int> sup;
+    for (int id : cf.suppressed_token_ids) {
+      if (id >= 0 && id < cf.decoder_vocab_size) sup.push_back(id);
+    }
+    n_suppressed = static_cast<int>(sup.size());
+    suppressed = arena.alloc_n<int>(std::max<size_t>(1, sup.size()));
+    if (!sup.empty()) {
+      ST_CUDA_CHECK(cudaMemcpyAsync(suppressed, sup.data(), sup.size() * sizeof(int), cudaMemcpyHostToDevice, stream));
+      ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+    }
+    ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_ctl), ctl_ints() * sizeof(int)));
+    ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_logits), cf.decoder_vocab_size * sizeof(float)));
+    ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_token), sizeof(int)));
+    ST_CUBLAS_CHECK(cublasCreate(&cublas));
+    ST_CUBLAS_CHECK(cublasSetStream(cublas, stream));
+    constexpr size_t kWorkspace = size_t{32} << 20;  // set explicitly so that graph capture never allocates
+    ST_CUBLAS_CHECK(cublasSetWorkspace(cublas, arena.alloc(kWorkspace), kWorkspace));
+    ST_CUBLAS_CHECK(cublasSetMathMode(cublas, CUBLAS_DEFAULT_MATH));
+    // The arena's zero-fills and the legacy-stream copies above must land before our stream's work.
+    ST_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+
+  // y[rows, l.n] (row stride ldy) = x[rows, l.k] · Wᵀ, fp16 operands.
+  void gemm(const DeviceLinear& l, const uint16_t* x, int rows, float* y, int ldy) {
+    const void* weights = l.int8 ? static_cast<const void*>(l.w16) : l.w;  // int8: the fp16 copy (init)
+    if (!use_cublas) {
+      kern::gemm_small_m(x, static_cast<const uint16_t*>(weights), rows, l.n, l.k, y, ldy, stream);
+      return;
+    }
+    const float one = 1.0f, zero = 0.0f;
+    ST_CUBLAS_CHECK(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, l.n, rows, l.k, &one, weights, CUDA_R_16F, l.k, x,
+                                 CUDA_R_16F, l.k, &zero, y, CUDA_R_32F, ldy, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+  }
+
+  void record_encoder(int s) {
+    const NmtConfig& cf = c();
+    const int d = cf.d_model, heads = cf.encoder_heads, hd = cf.encoder_head_dim();
+    const bool pre = cf.normalize_before;
+    const kern::Act act = to_act(cf.activation);
+    kern::EmbedArgs e;
+    e.table = w.encoder_embed;
+    e.scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
+    e.tokens = src_ids();
+    e.rows = s;
+    e.d = d;
+    e.marian = cf.arch == NmtArch::kMarian;
+    e.pad = cf.pad_token_id;
+    e.out = enc_x;
+    kern::embed(e, stream, false);
+    auto norm = [&](const float* y, const float* bias, const nmt_cuda::DeviceNorm* n, bool write_back) {
+      kern::ResidualNormArgs r;
+      r.x = enc_x;
+      r.y = y;
+      r.bias = bias;
+      r.gamma = n != nullptr ? n->gamma : nullptr;
+      r.beta = n != nullptr ? n->beta : nullptr;
+      r.eps = cf.layer_norm_eps;
+      r.write_back = write_back;
+      r.out_half = enc_h;
+      r.rows = s;
+      r.d = d;
+      kern::residual_norm(r, stream, false);
+    };
+    // enc_h = the first block's input: LN(x) (pre-LN) or x itself.
+    norm(nullptr, nullptr, pre && !w.encoder.empty() ? &w.encoder[0].self_norm : nullptr, false);
+    for (size_t i = 0; i < w.encoder.size(); ++i) {
+      const nmt_cuda::DeviceLayer& L = w.encoder[i];
+      gemm(L.qkv, enc_h, s, enc_qkv, 3 * d);
+      kern::AttentionArgs a;
+      a.q = enc_qkv;
+      a.q_stride = 3 * d;
+      a.q_bias = L.qkv.bias;
+      a.k = enc_qkv + d;
+      a.v = enc_qkv + 2 * d;
+      a.kv_stride = 3 * d;
+      a.k_bias = L.qkv.bias + d;
+      a.v_bias = L.qkv.bias + 2 * d;
+      a.len_add = s;
+      a.max_len = s;
+      a.heads = heads;
+      a.head_dim = hd;
+      a.rows = s;
+      a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+      a.out = enc_a;
+      a.out_stride = d;
+      a.out_half = true;
+      kern::attention(a, stream, false);
+      gemm(L.out, enc_a, s, enc_y, d);
+      norm(enc_y, L.out.bias, pre ? &L.final_norm : &L.self_norm, !pre);
+      gemm(L.fc1, enc_h, s, enc_f, L.fc1.n);
+      kern::bias_act_to_half(enc_f, L.fc1.bias, act, s, L.fc1.n, enc_fh, stream);
+      gemm(L.fc2, enc_fh, s, enc_y, d);
+      const nmt_cuda::DeviceNorm* next =
+          pre ? (i + 1 < w.encoder.size() ? &w.encoder[i + 1].self_norm : &w.encoder_norm) : &L.final_norm;
+      norm(enc_y, L.fc2.bias, next, !pre);
+    }
+    // Cross-attention K/V of every decoder layer in one GEMM (biases are added by the attention kernel).
+    gemm(w.cross_kv, enc_h, s, ckv, w.cross_kv.n);
+  }
+
+  void record_step(bool first) {
+    const NmtConfig& cf = c();
+    const int d = cf.d_model, heads = cf.decoder_heads, hd = cf.decoder_head_dim();
+    const bool pre = cf.normalize_before;
+    const bool pdl = options.programmatic_launch;
+    const float eps = cf.layer_norm_eps;
+    const int layers = cf.decoder_layers;
+    kern::EmbedArgs e;
+    e.table = w.decoder_embed;
+    e.scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
+    e.tokens = tokens();
+    e.step = &control()->step;
+    e.rows = 1;
+    e.d = d;
+    e.marian = cf.arch == NmtArch::kMarian;
+    e.pad = cf.pad_token_id;
+    e.out = dec_x;
+    kern::embed(e, stream, pdl && !first);
+    auto gemv = [&](const DeviceLinear& l, const float* x, const nmt_cuda::DeviceNorm* n, float* out,
+                    const float* residual) {
+      kern::GemvArgs g;
+      g.w = l.w;
+      g.scale = l.scale;
+      g.bias = l.bias;
+      g.n = l.n;
+      g.k = l.k;
+      g.x = x;
+      if (n != nullptr) {
+        g.ln_gamma = n->gamma;
+        g.ln_beta = n->beta;
+      }
+      g.ln_eps = eps;
+      g.out = out;
+      g.residual = residual;
+      return g;
+    };
+    auto post_norm = [&](const nmt_cuda::DeviceNorm& n) {
+      if (pre) return;
+      kern::ResidualNormArgs r;
+      r.x = dec_x;
+      r.gamma = n.gamma;
+      r.beta = n.beta;
+      r.eps = eps;
+      r.write_back = true;
+      r.rows = 1;
+      r.d = d;
+      kern::residual_norm(r, stream, pdl);
+    };
+    // x += out_proj(attention): one fused launch, or attention then a GEMV with the residual.
+    auto attend_and_project = [&](const kern::AttentionArgs& a, const DeviceLinear& proj) {
+      if (options.fuse_attention_out) {
+        kern::AttentionOutArgs f;
+        f.att = a;
+        f.w = proj.w;
+        f.scale = proj.scale;
+        f.bias = proj.bias;
+        f.n = proj.n;
+        f.k = proj.k;
+        f.x = dec_x;
+        kern::attention_out(f, proj.int8, stream, pdl);
+      } else {
+        kern::attention(a, stream, pdl);
+        kern::gemv(gemv(proj, dec_a, nullptr, dec_x, dec_x), proj.int8, sm_count, stream, pdl);
+      }
+    };
+    kern::AttentionArgs a;
+    a.warp_per_head = options.warp_attention;
+    a.q_stride = d;
+    a.heads = heads;
+    a.head_dim = hd;
+    a.rows = 1;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    a.out = dec_a;
+    a.out_stride = d;
+    for (int l = 0; l < layers; ++l) {
+      const nmt_cuda::DeviceLayer& L = w.decoder[l];
+      kern::GemvArgs qkv = gemv(L.qkv, dec_x, pre ? &L.self_norm : nullptr, dec_q, nullptr);
+      qkv.out1 = kc[l];
+      qkv.out2 = vc[l];
+      qkv.seg = d;
+      qkv.pos = &control()->step;
+      kern::gemv(qkv, L.qkv.int8, sm_count, stream, pdl);
+      a.q = dec_q;
+      a.k = kc[l];
+      a.v = vc[l];
+      a.kv_stride = d;
+      a.k_bias = nullptr;
+      a.v_bias = nullptr;
+      a.len_ptr = &control()->step;
+      a.len_add = 1;
+      a.max_len = cap;
+      attend_and_project(a, L.out);
+      post_norm(L.self_norm);
+      kern::gemv(gemv(L.cross_q, dec_x, pre ? &L.cross_norm : nullptr, dec_qc, nullptr), L.cross_q.int8, sm_count,
+                 stream, pdl);
+      a.q = dec_qc;
+      a.k = ckv + static_cast<size_t>(2 * d) * l;
+      a.v = ckv + static_cast<size_t>(2 * d) * l + d;
+      a.kv_stride = 2 * d * layers;
+      a.k_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l;
+      a.v_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l + d;
+      a.len_ptr = &control()->src_len;
+      a.len_add = 0;
+      a.max_len = max_src;
+      attend_and_project(a, L.cross_out);
+      post_norm(L.cross_norm);
+      kern::GemvArgs fc1 = gemv(L.fc1, dec_x, pre ? &L.final_norm : nullptr, dec_f, nullptr);
+      fc1.act = to_act(cf.activation);
+      kern::gemv(fc1, L.fc1.int8, sm_count, stream, pdl);
+      kern::gemv(gemv(L.fc2, dec_f, nullptr, dec_x, dec_x), L.fc2.int8, sm_count, stream, pdl);
+      post_norm(L.final_norm);
+    }
+    kern::LmHeadArgs h;
+    h.gemv = gemv(w.lm_head, dec_x, pre ? &w.decoder_norm : nullptr, logits, nullptr);
+    h.control = control();
+    h.forced = forced();
+    h.tokens = tokens();
+    h.suppressed = suppressed;
+    h.n_suppressed = n_suppressed;
+    kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
+  }
+
+  template <typename Record>
+  cudaGraphExec_t capture(Record record) {
+    cudaGraph_t graph = nullptr;
+    ST_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    try {
+      record();
+    } catch (...) {
+      cudaStreamEndCapture(stream, &graph);
+      if (graph != nullptr) cudaGraphDestroy(graph);
+      throw;
+    }
+    ST_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t e = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    ST_CUDA_CHECK(e);
+    return exec;
+  }
+
+  cudaGraphExec_t encoder_graph(int s) {
+    auto it = encoder_graphs.find(s);
+    if (it != encoder_graphs.end()) return it->second;
+    cudaGraphExec_t g = capture([&] { record_encoder(s); });
+    encoder_graphs.emplace(s, g);
+    return g;
+  }
+
+  cudaGraphExec_t decode_graph(int steps) {
+    auto it = decode_graphs.find(steps);
+    if (it != decode_graphs.end()) return it->second;
+    cudaGraphExec_t g = capture([&] {
+      for (int i = 0; i < steps; ++i) record_step(i == 0);
+    });
+    decode_graphs.emplace(steps, g);
+    return g;
+  }
+
+  Status check_source(const std::vector<int>& source_ids) const {
+    const NmtConfig& cf = c();
+    const int s = static_cast<int>(source_ids.size());
+    if (s == 0) return Status(StatusCode::kInvalidArgument, "empty source sentence");
+    if (s > max_src) {
+      return Status(StatusCode::kInvalidArgument, "source has " + std::to_string(s) +
+                                                      " tokens; the CUDA runner was sized for " +
+                                                      std::to_string(max_src));
+    }
+    if (cf.arch == NmtArch::kMarian && s > cf.max_position_embeddings) {
+      return Status(StatusCode::kInvalidArgument, "source longer than max_position_embeddings");
+    }
+    for (int id : source_ids) {
+      if (id < 0 || id >= cf.vocab_size) {
+        return Status(StatusCode::kInvalidArgument, "token id " + std::to_string(id) + " out of range");
+      }
+    }
+    return Status::ok();
+  }
+
+  // Writes the sentence setup (control, source, forced tokens, start token), then runs the encoder.
+  void start(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step, int forced_eos) {
+    const int s = static_cast<int>(source_ids.size());
+    std::memset(host_ctl, 0, ctl_ints() * sizeof(int));
+    auto* hc = reinterpret_cast<kern::DecodeControl*>(host_ctl);
+    hc->src_len = s;
+    std::copy(source_ids.begin(), source_ids.end(), host_ctl + kControlInts);
+    int* f = host_ctl + kControlInts + max_src;
+    std::fill(f, f + cap, -1);
+    if (forced_eos_step >= 0 && forced_eos_step < cap) f[forced_eos_step] = forced_eos;
+    if (forced_bos >= 0) f[0] = forced_bos;
+    host_ctl[kControlInts + max_src + cap] = c().decoder_start_token_id;
+    ST_CUDA_CHECK(cudaMemcpyAsync(ctl, host_ctl, ctl_ints() * sizeof(int), cudaMemcpyHostToDevice, stream));
+    ST_CUDA_CHECK(cudaGraphLaunch(encoder_graph(s), stream));
+    source_len = s;
+    decoder_len = 0;
+  }
+
+  // Copies tokens[first, first + n) to the host and waits.
+  std::vector<int> fetch_tokens(int first, int n) {
+    int* host = host_ctl + kControlInts + max_src + cap;
+    ST_CUDA_CHECK(cudaMemcpyAsync(host + first, tokens() + first, n * sizeof(int), cudaMemcpyDeviceToHost, stream));
+    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+    return std::vector<int>(host + first, host + first + n);
+  }
+};
+
+NmtCudaRunner::NmtCudaRunner(std::shared_ptr<const NmtModel> model, const NmtCudaOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  if (std::string problem = nmt_cuda_device_problem(options.device); !problem.empty()) {
+    throw Error(StatusCode::kUnavailable, "--device cuda: " + problem);
+  }
+  impl_->model = std::move(model);
+  impl_->options = options;
+  impl_->init();
+}
+
+NmtCudaRunner::~NmtCudaRunner() = default;
+
+const NmtConfig& NmtCudaRunner::config() const { return impl_->c(); }
+size_t NmtCudaRunner::device_weight_bytes() const { return impl_->arena.bytes(); }
+std::string NmtCudaRunner::device_name() const { return impl_->device_name; }
+
+Result<std::vector<int>> NmtCudaRunner::generate(const std::vector<int>& source_ids, const GenerateOptions& options,
+                                                 std::stop_token stop) {
+  Impl& m = *impl_;
+  const NmtConfig& c = m.c();
+  if (Status s = m.check_source(source_ids); !s) return s;
+  int max_length = options.max_new_tokens > 0 ? 1 + options.max_new_tokens : c.max_length;
+  if (c.arch == NmtArch::kMarian) max_length = std::min(max_length, c.max_position_embeddings);
+  if (max_length - 1 > m.step_capacity) {
+    return Status(StatusCode::kInvalidArgument, "decoder length " + std::to_string(max_length) +
+                                                    " exceeds the CUDA runner's max_decoder_tokens " +
+                                                    std::to_string(m.step_capacity));
+  }
+  try {
+    // generate()'s processors: step i chooses token i + 1 (cur_len = i + 1); BOS at cur_len 1 wins.
+    const int eos_step = c.forced_eos_token_id ? max_length - 2 : -1;
+    m.start(source_ids, options.forced_bos.value_or(-1), eos_step, c.forced_eos_token_id.value_or(-1));
+    std::vector<int> seq = {c.decoder_start_token_id};
+    const int chunk = std::max(1, m.options.steps_per_launch);
+    cudaGraphExec_t graph = m.decode_graph(chunk);
+    while (static_cast<int>(seq.size()) < max_length) {
+      if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
+      const int first = static_cast<int>(seq.size());
+      ST_CUDA_CHECK(cudaGraphLaunch(graph, m.stream));
+      for (int token : m.fetch_tokens(first, chunk)) {
+        seq.push_back(token);
+        if (token == c.eos_token_id || static_cast<int>(seq.size()) >= max_length) return seq;
+      }
+    }
+    return seq;
+  } catch (const Error& e) {
+    return e.status();
+  }
+}
+
+Result<std::vector<int>> NmtCudaRunner::generate_forced(const std::vector<int>& source_ids, int tokens,
+                                                        int forced_bos) {
+  Impl& m = *impl_;
+  if (Status s = m.check_source(source_ids); !s) return s;
+  if (tokens < 1 || tokens > m.step_capacity) return Status(StatusCode::kInvalidArgument, "bad token count");
+  try {
+    m.start(source_ids, forced_bos, -1, -1);
+    ST_CUDA_CHECK(cudaGraphLaunch(m.decode_graph(tokens), m.stream));
+    return m.fetch_tokens(0, tokens + 1);
+  } catch (const Error& e) {
+    return e.status();
+  }
+}
+
+Status NmtCudaRunner::encode(const std::vector<int>& source_ids, int max_decoder_tokens) {
+  Impl& m = *impl_;
+  if (Status s = m.check_source(source_ids); !s) return s;
+  if (max_decoder_tokens > m.step_capacity) {
+    return Status(StatusCode::kInvalidArgument, "max_decoder_tokens exceeds the CUDA runner's capacity");
+  }
+  try {
+    m.start(source_ids, -1, -1, -1);
+    return Status::ok();
+  } catch (const Error& e) {
+    return e.status();
+  }
+}
+
+Result<const float*> NmtCudaRunner::step(int token) {
+  Impl& m = *impl_;
+  const NmtConfig& c = m.c();
+  if (m.source_len == 0) return Status(StatusCode::kInternal, "step() before encode()");
+  if (m.decoder_len >= m.step_capacity) return Status(StatusCode::kInternal, "decoder cache is full");
+  if (token < 0 || token >= c.decoder_vocab_size) {
+    return Status(StatusCode::kInvalidArgument, "token id " + std::to_string(token) + " out of range");
+  }
+  try {
+    *m.host_token = token;
+    ST_CUDA_CHECK(cudaMemcpyAsync(m.tokens() + m.decoder_len, m.host_token, sizeof(int), cudaMemcpyHostToDevice,
+                                  m.stream));
+    ST_CUDA_CHECK(cudaGraphLaunch(m.decode_graph(1), m.stream));
+    ST_CUDA_CHECK(cudaMemcpyAsync(m.host_logits, m.logits, c.decoder_vocab_size * sizeof(float),
+                                  cudaMemcpyDeviceToHost, m.stream));
+    ST_CUDA_CHECK(cudaStreamSynchronize(m.stream));
+    ++m.decoder_len;
+    return static_cast<const float*>(m.host_logits);
+  } catch (const Error& e) {
+    return e.status();
+  }
+}
+
+Result<std::vector<float>> NmtCudaRunner::decoder_hidden() {
+  Impl& m = *impl_;
+  std::vector<float> out(m.c().d_model);
+  try {
+    ST_CUDA_CHECK(cudaStreamSynchronize(m.stream));
+    ST_CUDA_CHECK(cudaMemcpy(out.data(), m.dec_x, out.size() * sizeof(float), cudaMemcpyDeviceToHost));
+  } catch (const Error& e) {
+    return e.status();
+  }
+  return out;
+}
+
+Result<std::vector<float>> NmtCudaRunner::encoder_output() {
+  Impl& m = *impl_;
+  const size_t n = static_cast<size_t>(m.source_len) * m.c().d_model;
+  std::vector<uint16_t> half(n);
+  try {
+    ST_CUDA_CHECK(cudaStreamSynchronize(m.stream));
+    ST_CUDA_CHECK(cudaMemcpy(half.data(), m.enc_h, n * sizeof(uint16_t), cudaMemcpyDeviceToHost));
+  } catch (const Error& e) {
+    return e.status();
+  }
+  std::vector<float> out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = nn::half_to_float(half[i]);
+  return out;
+}
+
+}  // namespace stream_tts

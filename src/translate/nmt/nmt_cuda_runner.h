@@ -1,0 +1,80 @@
+// The `nmt` models on an NVIDIA GPU: encoder and greedy decoder entirely on the device, fp16 weights
+// (fp32 sums) or int8 weights with per-row scales, every decode step captured in a CUDA graph whose
+// kernels chain with programmatic dependent launch. Built only with STREAM_TTS_CUDA=ON; this header
+// has no CUDA types, the implementation is under translate/nmt/cuda/.
+// An NmtCudaRunner owns the device copy of the weights and one sentence's state (cross-attention K/V,
+// self-attention cache, graphs); it belongs to one thread at a time. Several runners may share one
+// NmtModel (the host weights are only read while a runner is constructed).
+#pragma once
+
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "stream_tts/status.h"
+#include "translate/nmt/nmt_model.h"
+
+namespace stream_tts {
+
+enum class NmtCudaWeights {
+  kFp16,  // weights rounded to fp16; activations, sums, residuals and logits in fp32
+  kInt8,  // per-row symmetric int8 (the model's own when it was loaded with int8, else quantized on
+          // the GPU exactly as nn::quantize_int8 does); embeddings stay fp16
+};
+
+struct NmtCudaOptions {
+  NmtCudaWeights weights = NmtCudaWeights::kFp16;
+  int device = 0;                 // CUDA device ordinal
+  int max_source_tokens = 512;    // encoder length bound (buffers are sized once)
+  int max_decoder_tokens = 512;   // decoder steps bound per sentence (self-attention cache rows)
+  int steps_per_launch = 8;       // generate(): decode steps per graph launch; EOS is checked between
+  bool programmatic_launch = true;  // PDL between the kernels of a step (Hopper and newer); off = plain
+  bool encoder_cublas = true;       // encoder GEMMs: cuBLAS, or our small-M tensor-core kernel
+  bool warp_attention = true;       // decode attention with one warp per head (head_dim 64) instead of
+                                    // a 256-thread block per head (H200: 15.1 vs 15.8 ms a sentence)
+  bool fuse_attention_out = false;  // decode attention fused with its output projection (one launch
+                                    // fewer, but atomicAdd sums and no faster on H200: 16.3 vs 15.8 ms)
+};
+
+// Empty when CUDA device `device` can run the runner; otherwise why not (no driver, no device, ...).
+std::string nmt_cuda_device_problem(int device = 0);
+
+class NmtCudaRunner {
+ public:
+  // Uploads the model's weights. Throws Error: kUnavailable (no usable CUDA device: never a silent
+  // CPU fallback), kInvalidArgument (an architecture the kernels do not handle), kInternal (CUDA).
+  NmtCudaRunner(std::shared_ptr<const NmtModel> model, const NmtCudaOptions& options = {});
+  ~NmtCudaRunner();
+  NmtCudaRunner(const NmtCudaRunner&) = delete;
+  NmtCudaRunner& operator=(const NmtCudaRunner&) = delete;
+
+  // Greedy decoding with greedy_generate()'s semantics (forced BOS/EOS, suppressed tokens, EOS stop,
+  // max_new_tokens); returns the decoder sequence including decoder_start_token_id.
+  Result<std::vector<int>> generate(const std::vector<int>& source_ids, const GenerateOptions& options,
+                                    std::stop_token stop = {});
+  // Benchmark: exactly `tokens` greedy steps in one graph launch, EOS ignored; forced_bos < 0 = none.
+  Result<std::vector<int>> generate_forced(const std::vector<int>& source_ids, int tokens, int forced_bos = -1);
+
+  // Step-by-step interface of NmtRunner, for parity tests: logits are copied to the host every step.
+  Status encode(const std::vector<int>& source_ids, int max_decoder_tokens);
+  // The pointer (decoder_vocab_size floats) is valid until the next call.
+  Result<const float*> step(int token);
+
+  // The decoder's residual stream after the last layer (before the final norm) of the last step(),
+  // d_model floats: lets parity tests tell a layer error from a norm/LM-head error.
+  Result<std::vector<float>> decoder_hidden();
+  // The encoder output of the last encode()/generate() as the decoder reads it ([source_len, d_model],
+  // after the final norm for pre-LN models; fp16-rounded, the precision the cross-attention GEMM uses).
+  Result<std::vector<float>> encoder_output();
+
+  const NmtConfig& config() const;
+  size_t device_weight_bytes() const;
+  std::string device_name() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stream_tts
