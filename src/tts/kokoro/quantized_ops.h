@@ -1,0 +1,73 @@
+// The CPU kernels of Kokoro's front half, with ONNX Runtime's arithmetic for the operators the int8
+// graph uses (docs/kokoro.md, "Operator semantics"): dynamic uint8 quantisation of activations,
+// int8 matrix products with per-column weight scales, LayerNorm / SkipLayerNorm, FastGelu, softmax.
+// They live beside the backend (not in src/nn) because they follow this one file's quantisation
+// exactly; a second int8 model would move them to src/nn.
+//
+// Row-major float matrices throughout: [rows x cols], row r at data + r * cols.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "tts/kokoro/kokoro_weights.h"
+
+namespace stream_tts::kokoro {
+
+// DynamicQuantizeLinear: one scale and zero point for the whole tensor, the range widened to
+// include 0; q = clamp(round_half_even(x / scale) + zp, 0, 255).
+struct QuantizedActivations {
+  std::vector<uint8_t> values;
+  float scale = 1.0f;
+  uint8_t zero_point = 0;
+};
+void dynamic_quantize_linear(std::span<const float> x, QuantizedActivations* out);
+
+// A MatMulInteger weight ([in, out] int8 or uint8, per-column or per-tensor scale and zero point)
+// with its float bias, prepared once: centred int16 values, interleaved in pairs of inputs so that
+// one multiply-add instruction (SSE2 pmaddwd) does two inputs of four outputs.
+class QuantizedLinear {
+ public:
+  QuantizedLinear() = default;
+  // `bias` may be null (then none is added). Throws Error(kDataError) when the shapes do not fit.
+  QuantizedLinear(const Param& weight, const Param* bias);
+
+  size_t in_features() const { return in_; }
+  size_t out_features() const { return out_; }
+
+  // y[rows x out] = dequantised(x_q) · W · scales + bias, as ORT's MatMulInteger → Cast → Mul
+  // (x_scale · w_scale[n], multiplied first) → Add. `y` is resized.
+  void forward(const QuantizedActivations& x, size_t rows, std::vector<float>* y) const;
+  // The same with the int32 products computed by plain loops: the reference the SIMD path is tested
+  // against.
+  void forward_reference(const QuantizedActivations& x, size_t rows, std::vector<float>* y) const;
+
+ private:
+  void finish(const std::vector<int32_t>& acc, size_t rows, float x_scale,
+              std::vector<float>* y) const;
+
+  static constexpr size_t kBlock = 8;  // outputs per SIMD block
+  size_t in_ = 0, out_ = 0;
+  std::vector<int16_t> pairs_;  // [(in + 1) / 2][out][2]: w[2k][n] - zp[n], w[2k+1][n] - zp[n]
+  std::vector<int16_t>
+      blocked_;                 // [out / kBlock][(in + 1) / 2][kBlock][2]: the same, block by block
+  std::vector<float> w_scale_;  // [out]
+  std::vector<float> bias_;     // [out] or empty
+};
+
+// y = LayerNorm(x (+ skip)) · gamma + beta over each row of `cols` values (ORT's LayerNormalization
+// and SkipLayerNormalization, in their float arithmetic).
+void layer_norm(std::span<const float> x, std::span<const float> skip, size_t cols,
+                std::span<const float> gamma, std::span<const float> beta, float epsilon,
+                std::vector<float>* y);
+
+// com.microsoft FastGelu with bias, in place: x = x + bias[col]; 0.5 x (1 + tanh(√(2/π)(x +
+// 0.044715 x³))).
+void fast_gelu(std::span<float> x, std::span<const float> bias);
+
+// Softmax over each row of `cols` values, in place.
+void softmax_rows(std::span<float> x, size_t cols);
+
+}  // namespace stream_tts::kokoro

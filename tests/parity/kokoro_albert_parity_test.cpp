@@ -1,0 +1,219 @@
+// The native ALBERT text encoder (src/tts/kokoro/albert_encoder.h) against onnxruntime on the same
+// int8 model and tokens: ALBERT's last hidden state and the bert_encoder projection, made graph
+// outputs by tools/kokoro/ort_intermediates.py. The first pass agrees to float rounding (1e-7), and
+// each pass run on onnxruntime's input agrees to a few activation codes; end to end, those flips
+// cascade through the 12 re-quantised passes (docs/kokoro.md, "Parity"), so the end-to-end bounds
+// are loose and the per-pass bounds are the tight ones.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "models/model_store.h"
+#include "tts/kokoro/albert_encoder.h"
+#include "tts/kokoro/kokoro_weights.h"
+
+namespace stream_tts::kokoro {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Token ids of three Tatoeba sentences' phonemes (tests/golden/g2p/tatoeba-dev.tsv, lines 1, 6, 41,
+// through the model's vocab.json), padding 0s included.
+const std::vector<std::vector<int64_t>> kSentences = {
+    {0,  75,  51, 158, 115, 16,  55, 43, 46, 47, 16,  75, 43,  16,  43, 125, 110,
+     53, 110, 16, 62,  57,  16,  46, 57, 56, 57, 16,  53, 110, 125, 43, 51,  16,
+     53, 43,  53, 43,  125, 164, 51, 55, 43, 61, 101, 16, 53,  43,  6,  0},
+    {0,  43, 125, 164, 51, 16, 56, 57,  16, 55, 43, 55,  43, 16, 56, 57, 16,
+     44, 57, 53,  110, 16, 57, 16, 110, 53, 47, 51, 125, 47, 62, 47, 16, 50,
+     57, 77, 51,  51,  16, 46, 43, 53,  47, 16, 56, 43,  56, 46, 43, 4,  0},
+    {0,   14, 57, 50, 43, 52, 57, 158, 16, 92, 57,  18, 43, 51, 55, 43, 61,
+     101, 15, 16, 62, 57, 3,  16, 62,  57, 55, 110, 16, 75, 43, 16, 47, 92,
+     43,  57, 16, 46, 47, 16, 51, 51,  16, 55, 43,  77, 51, 62, 43, 4,  0},
+};
+
+std::string model_dir() {
+  try {
+    return models::resolve_model("kokoro-ja").string();
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+std::string reference_python() {
+  if (const char* p = std::getenv("STREAM_TTS_PARITY_PYTHON")) return p;
+  const char* home = std::getenv("HOME");
+  return home ? std::string(home) + "/.cache/stream-tts/venv-workers/bin/python" : "";
+}
+
+std::vector<float> read_f32(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<float> v(bytes.size() / 4);
+  if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 4);
+  return v;
+}
+
+struct Agreement {
+  double relative_l2 = 0;  // ||native - ort|| / ||ort||
+  double min_cosine = 1;   // over tokens
+  double max_abs = 0;
+};
+
+Agreement compare(const std::vector<float>& native, const std::vector<float>& ort, size_t cols) {
+  Agreement a;
+  double diff = 0, norm = 0;
+  for (size_t row = 0; row * cols < ort.size(); ++row) {
+    double dot = 0, nn = 0, oo = 0;
+    for (size_t c = 0; c < cols; ++c) {
+      const double x = native[row * cols + c], y = ort[row * cols + c];
+      dot += x * y;
+      nn += x * x;
+      oo += y * y;
+      diff += (x - y) * (x - y);
+      a.max_abs = std::max(a.max_abs, std::abs(x - y));
+    }
+    norm += oo;
+    a.min_cosine = std::min(a.min_cosine, dot / std::sqrt(nn * oo + 1e-30));
+  }
+  a.relative_l2 = std::sqrt(diff / (norm + 1e-30));
+  return a;
+}
+
+// ORT's names of the tensors AlbertEncoder::forward traces (its first pass).
+const char* const kLayer = "/encoder/bert/encoder/albert_layer_groups.0/albert_layers.0/";
+std::vector<std::pair<std::string, std::string>> traced_names() {
+  const std::string l = kLayer;
+  return {{"embeddings", "/encoder/bert/embeddings/LayerNorm/LayerNormalization_output_0"},
+          {"mapping_in", "/encoder/bert/encoder/embedding_hidden_mapping_in/Add_output_0"},
+          {"pass0.query", l + "attention/query/Add_output_0"},
+          {"pass0.context", l + "attention/Reshape_3_output_0"},
+          {"pass0.attention_norm", l + "attention/LayerNorm/LayerNormalization_output_0"},
+          {"pass0.gelu", l + "activation/Mul_3_output_0"},
+          {"pass0.output", l + "full_layer_layer_norm/LayerNormalization_output_0"},
+          {"pass1.query", l + "attention/query_1/Add_output_0"},
+          {"pass1.context", l + "attention_1/Reshape_3_output_0"},
+          {"pass1.attention_norm", l + "attention/LayerNorm_1/LayerNormalization_output_0"},
+          {"pass1.gelu", l + "activation_1/Mul_3_output_0"}};
+}
+std::vector<std::pair<std::string, std::string>> pass_names() {
+  std::vector<std::pair<std::string, std::string>> names;
+  for (int pass = 1; pass < 12; ++pass) {
+    names.emplace_back("pass" + std::to_string(pass) + ".output",
+                       std::string(kLayer) + "full_layer_layer_norm_" + std::to_string(pass) +
+                           "/LayerNormalization_output_0");
+  }
+  return names;
+}
+
+TEST(KokoroAlbertParity, MatchesOnnxRuntime) {
+  const std::string dir = model_dir();
+  if (dir.empty()) GTEST_SKIP() << "needs the kokoro-ja model: stream-tts models install kokoro-ja";
+  const std::string python = reference_python();
+  if (python.empty() ||
+      std::system(("'" + python + "' -c 'import onnxruntime, numpy' 2>/dev/null").c_str()) != 0) {
+    GTEST_SKIP()
+        << "needs onnxruntime: scripts/setup-workers.sh (or STREAM_TTS_PARITY_PYTHON=a python with "
+           "onnxruntime and numpy)";
+  }
+  const KokoroWeights weights = KokoroWeights::load(dir + "/kokoro-v1.0.int8.onnx");
+  const AlbertEncoder albert(weights);
+  std::string pattern = (fs::temp_directory_path() / "st-albert-XXXXXX").string();
+  const fs::path tmp = ::mkdtemp(pattern.data());
+  for (size_t s = 0; s < kSentences.size(); ++s) {
+    const auto& tokens = kSentences[s];
+    std::string list;
+    for (int64_t t : tokens) {
+      if (!list.empty()) list += ",";
+      list += std::to_string(t);
+    }
+    const fs::path out = tmp / std::to_string(s);
+    std::string cmd = "'" + python + "' '" + std::string(STREAM_TTS_SOURCE_DIR) +
+                      "/tools/kokoro/ort_intermediates.py' '" + dir + "' '" + out.string() + "' " +
+                      list +
+                      " bert=/encoder/bert/encoder/albert_layer_groups.0/albert_layers.0/"
+                      "full_layer_layer_norm_11/"
+                      "LayerNormalization_output_0 bert_encoder=/encoder/bert_encoder/Add_output_0";
+    for (const auto& [alias, name] : traced_names()) cmd += " '" + alias + "=" + name + "'";
+    for (const auto& [alias, name] : pass_names()) cmd += " '" + alias + "=" + name + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    const std::vector<float> ort_hidden = read_f32(out / "bert.f32");
+    const std::vector<float> ort_projected = read_f32(out / "bert_encoder.f32");
+    ASSERT_EQ(ort_hidden.size(), tokens.size() * AlbertEncoder::kHidden);
+    ASSERT_EQ(ort_projected.size(), tokens.size() * AlbertEncoder::kProjected);
+
+    const auto start = std::chrono::steady_clock::now();
+    (void)albert.forward(tokens);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::printf("  native ALBERT + projection, %zu tokens: %.0f ms (one thread)\n", tokens.size(),
+                ms);
+    AlbertEncoder::Trace trace;
+    auto native = albert.forward(tokens, &trace);
+    ASSERT_TRUE(native.is_ok()) << native.status().to_string();
+    // Where the two part, if they do: the first pass stage by stage (printed, not asserted).
+    for (const auto& [alias, values] : trace) {
+      const std::vector<float> ort = read_f32(out / (alias + ".f32"));
+      if (ort.size() != values.size()) {
+        ADD_FAILURE() << alias << ": " << ort.size() << " values from onnxruntime, "
+                      << values.size() << " native";
+        continue;
+      }
+      const Agreement a = compare(values, ort, values.size() / tokens.size());
+      std::printf("  %-22s rel-L2 %.2e  min cosine %.6f  max |diff| %.3g\n", alias.c_str(),
+                  a.relative_l2, a.min_cosine, a.max_abs);
+      // Up to the first re-quantisation of a value computed differently, the two agree to rounding.
+      if (alias.rfind("pass0.", 0) == 0 || alias == "embeddings" || alias == "mapping_in") {
+        EXPECT_LT(a.relative_l2, 1e-5) << alias;
+      }
+    }
+    // Each pass on its own, fed onnxruntime's output of the pass before: what one pass of the
+    // native kernels changes (a few activation codes that land on the other side of a rounding
+    // boundary), without the cascade below.
+    double worst_pass = 0, worst_pass_cosine = 1;
+    for (int pass = 1; pass < 12; ++pass) {
+      const std::vector<float> before =
+          read_f32(out / ("pass" + std::to_string(pass - 1) + ".output.f32"));
+      const std::vector<float> after =
+          read_f32(out / ("pass" + std::to_string(pass) + ".output.f32"));
+      auto mine = albert.layer(before, tokens.size());
+      ASSERT_TRUE(mine.is_ok()) << mine.status().to_string();
+      const Agreement a = compare(*mine, after, AlbertEncoder::kHidden);
+      worst_pass = std::max(worst_pass, a.relative_l2);
+      worst_pass_cosine = std::min(worst_pass_cosine, a.min_cosine);
+    }
+    std::printf("  one pass on onnxruntime's input: worst rel-L2 %.2e, min cosine %.7f\n",
+                worst_pass, worst_pass_cosine);
+    EXPECT_LT(worst_pass, 2e-2) << s;
+    EXPECT_GT(worst_pass_cosine, 0.998) << s;
+
+    // End to end, those flips cascade through the 12 passes (every pass re-quantises what the one
+    // before computed): the two int8 runs end as far apart as the quantisation noise itself.
+    const Agreement hidden = compare(native->hidden, ort_hidden, AlbertEncoder::kHidden);
+    const Agreement projected =
+        compare(native->projected, ort_projected, AlbertEncoder::kProjected);
+    std::printf(
+        "sentence %zu (%zu tokens): hidden rel-L2 %.2e, min cosine %.6f, max |diff| %.3g; "
+        "projection rel-L2 %.2e, min cosine %.6f, max |diff| %.3g\n",
+        s, tokens.size(), hidden.relative_l2, hidden.min_cosine, hidden.max_abs,
+        projected.relative_l2, projected.min_cosine, projected.max_abs);
+    EXPECT_LT(hidden.relative_l2, 0.25) << s;
+    EXPECT_GT(hidden.min_cosine, 0.9) << s;
+    EXPECT_LT(projected.relative_l2, 0.25) << s;
+    EXPECT_GT(projected.min_cosine, 0.9) << s;
+  }
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace stream_tts::kokoro
