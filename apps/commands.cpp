@@ -33,17 +33,21 @@ int with_pipeline(const CliConfig& config, Body body) {
   log::info("speaking to {}", sink->describe());
   std::unique_ptr<MetricsLog> metrics =
       config.metrics.empty() ? std::make_unique<MetricsLog>() : std::make_unique<MetricsLog>(config.metrics);
+  metrics->keep_records(false);  // the summary needs only the times; memory stays flat over long runs
   Pipeline pipeline(config.pipeline_options(), *translator, voices.router, *sink, *metrics);
   Status s = body(pipeline);
   // Closing finishes a WAV file's header whatever happened before (interrupted, disk full).
   Status c = sink->close();
-  if (!config.quiet && !metrics->records().empty()) std::fputs(metrics->summary().c_str(), stderr);
-  // Gaps between sentences (the assistant still writing) count too, so this is not an error.
-  if (sink->underruns() > 0) log::debug("{} playback gaps (buffer ran dry)", sink->underruns());
+  if (!config.quiet && metrics->count() > 0) std::fputs(metrics->summary().c_str(), stderr);
+  // Only gaps inside a sentence count (the pipeline ends each utterance); pauses between sentences,
+  // while the assistant is still writing, do not. A warning, not an error: what was late still played.
+  if (sink->underruns() > 0) {
+    log::warn("{} underrun(s): the speaker ran out of audio mid-sentence (synthesis fell behind playback)",
+              sink->underruns());
+  }
 
   const RunReport& run = pipeline.last_run();
-  size_t spoken = 0;
-  for (const auto& r : metrics->records()) spoken += r.error.empty() ? 1 : 0;
+  const size_t spoken = metrics->spoken();
   if (run.dropped > 0) {
     log::warn("{} of {} sentences dropped because speech fell behind (--backlog drop-oldest)", run.dropped,
               run.sentences);

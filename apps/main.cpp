@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <iostream>
@@ -19,19 +20,23 @@ namespace stream_tts::cli {
 namespace {
 
 int g_signal_pipe[2] = {-1, -1};
-volatile std::sig_atomic_t g_stop_signal = 0;  // the signal that asked to stop
+// Lock-free atomics, not volatile sig_atomic_t: the handler runs on whichever thread the kernel
+// picks (the reader, the audio thread, an OpenBLAS worker), so two signals may be handled at once
+// on two threads; with `count = count + 1` both could read 0 and neither quit (ThreadSanitizer,
+// hostile.signals). Lock-free atomic operations are async-signal-safe.
+std::atomic<int> g_stop_signal{0};  // the signal that asked to stop
+static_assert(std::atomic<int>::is_always_lock_free);
 
 extern "C" void on_signal(int sig) {
-  static volatile std::sig_atomic_t count = 0;
-  count = count + 1;
-  if (count > 1) {
+  static std::atomic<int> count{0};
+  if (count.fetch_add(1) > 0) {
     // Second signal: leave now. An open WAV file keeps a valid header (the sink updates it after
     // every write), so only the chunk being written may be missing.
     constexpr char kMessage[] = "[stream-tts] interrupted again: quitting at once\n";
     [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
     _exit(kExitInterrupted);
   }
-  g_stop_signal = sig;
+  g_stop_signal.store(sig);
   const char byte = 1;
   [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
 }
@@ -55,7 +60,7 @@ void watch_signals(std::stop_source* stop) {
       n = ::read(g_signal_pipe[0], &byte, 1);
     } while (n < 0 && errno == EINTR);
     if (n != 1) return;
-    if (g_stop_signal == SIGINT) {
+    if (g_stop_signal.load() == SIGINT) {
       log::warn("interrupted (Ctrl-C): stopping; Ctrl-C again quits at once");
     } else {
       log::warn("SIGTERM received: stopping; a second signal quits at once");

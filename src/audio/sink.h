@@ -29,8 +29,11 @@ class AudioSink {
   // Finishes the output (WAV header, stream stop). Idempotent. The speaker drops what it has not
   // played yet: call drain() first to hear it.
   virtual Status close() = 0;
-  // Times playback ran dry while audio was expected (between a write() and the next drain() or
-  // discard()); one count per gap, however long it lasts. Any thread may call it.
+  // The writer has written the whole of one utterance: until the next write(), the buffer running
+  // dry is a pause between sentences (the assistant still writing), not an underrun. Does not block.
+  virtual void end_utterance() {}
+  // Times playback ran dry while audio was expected (between a write() and the next drain(),
+  // discard() or end_utterance()); one count per gap, however long it lasts. Any thread may call it.
   virtual uint64_t underruns() const { return 0; }
 };
 

@@ -9,12 +9,14 @@
 // out of the ring (played or skipped). Both only grow, which makes "has everything up to here been
 // played" (drain) and "drop everything written up to here" (discard) simple comparisons.
 //
-// Underruns. The sink is "playing" from a write() until the next drain() or discard(). When a
+// Underruns. The sink is "playing" from a write() until the next drain(), discard() or
+// end_utterance() (the engine calls it after each sentence). When a
 // callback finds fewer samples than the device asked for while playing, the producer promised more
 // audio and was late: that starts one underrun, however many callbacks the gap lasts (a count per
 // callback would depend on the device's period size, 3 ms on one device and 20 ms on another).
 // The gap ends with the first callback that is served in full. Silence before the first write,
-// after drain() and after discard() is expected and not counted.
+// after drain(), discard() and end_utterance() is expected and not counted: so the count is of
+// gaps inside a sentence (synthesis fell behind playback), the glitches a listener hears.
 #include "audio/speaker_sink.h"
 
 #include <portaudio.h>
@@ -137,6 +139,8 @@ class SpeakerSink final : public AudioSink {
     }
     return Status::ok();
   }
+
+  void end_utterance() override { playing_.store(false, std::memory_order_release); }
 
   void discard() override {
     playing_.store(false, std::memory_order_release);

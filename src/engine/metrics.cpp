@@ -56,7 +56,9 @@ void MetricsLog::add(SentenceRecord record) {
     std::fputc('\n', file_);
     std::fflush(file_);  // a crash or Ctrl-C keeps what was measured
   }
-  records_.push_back(std::move(record));
+  samples_.push_back(record.times);
+  spoken_ += record.error.empty() ? 1 : 0;
+  if (keep_records_) records_.push_back(std::move(record));
 }
 
 std::string MetricsLog::summary() const {
@@ -72,14 +74,12 @@ std::string MetricsLog::summary() const {
       {"first chunk -> first sample", &SentenceTimes::first_chunk_ms, &SentenceTimes::first_sample_ms},
       {"complete -> first sample", &SentenceTimes::complete_ms, &SentenceTimes::first_sample_ms},
   };
-  size_t spoken = 0;
-  for (const auto& r : records_) spoken += r.error.empty() ? 1 : 0;
   std::string out = fmt::format("{} sentences spoken, {} failed; latency (ms)       p50      p95\n",
-                                spoken, records_.size() - spoken);
+                                spoken_, samples_.size() - spoken_);
   for (const Stage& s : kStages) {
     std::vector<double> values;
-    for (const auto& r : records_) {
-      double v = since(r.times.*s.from, r.times.*s.to);
+    for (const auto& t : samples_) {
+      double v = since(t.*s.from, t.*s.to);
       if (std::isfinite(v)) values.push_back(v);
     }
     out += fmt::format("  {:<28} {:>8.1f} {:>8.1f}\n", s.name, percentile(values, 50), percentile(values, 95));

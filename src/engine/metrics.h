@@ -37,13 +37,22 @@ class MetricsLog {
 
   // Called from one thread (the engine's audio stage).
   void add(SentenceRecord record);
+  // false: records() stays empty; only the stage times are kept for summary() (48 bytes a sentence
+  // instead of the texts, ~400 bytes), so a program that runs for days does not grow with every
+  // sentence it speaks (the soak test, bench/e2e/soak.py). The file gets every record either way.
+  void keep_records(bool keep) { keep_records_ = keep; }
   const std::vector<SentenceRecord>& records() const { return records_; }
+  size_t count() const { return samples_.size(); }  // sentences added
+  size_t spoken() const { return spoken_; }         // ... of which without error
   // "first audio latency (ms)  p50  p95" per stage, for stderr.
   std::string summary() const;
 
  private:
   std::FILE* file_ = nullptr;
+  bool keep_records_ = true;
   std::vector<SentenceRecord> records_;
+  std::vector<SentenceTimes> samples_;  // every sentence's stage times, for summary()
+  size_t spoken_ = 0;
 };
 
 }  // namespace stream_tts

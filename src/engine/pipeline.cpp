@@ -187,6 +187,8 @@ void Pipeline::Run::audio_loop() {
     record.translated = u->text;
     record.lang = u->lang;
     Status s = speak(*u, &record);
+    // The ring running dry from here until the next sentence's first write is a pause, not an underrun.
+    p_.sink_.end_utterance();
     record.times = u->times;
     if (!s && s.code() != StatusCode::kCancelled) record.error = s.to_string();
     p_.metrics_.add(std::move(record));

@@ -277,10 +277,195 @@ def worker_config():
     return seeds
 
 
+def models_dir():
+    """The model store (src/models: STREAM_TTS_MODELS_DIR, else $XDG_DATA_HOME/stream-tts/models)."""
+    import os
+    if os.environ.get("STREAM_TTS_MODELS_DIR"):
+        return pathlib.Path(os.environ["STREAM_TTS_MODELS_DIR"])
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return pathlib.Path(data) / "stream-tts" / "models"
+
+
+def pb_varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def pb_field(number, payload):
+    """A length-delimited protobuf field (wire type 2)."""
+    return pb_varint(number << 3 | 2) + pb_varint(len(payload)) + payload
+
+
+def pb_fields(data):
+    """(number, wire type, value) of each field of a protobuf message: ints for varints, bytes else."""
+    pos, out = 0, []
+
+    def varint():
+        nonlocal pos
+        v, shift = 0, 0
+        while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return v
+
+    while pos < len(data):
+        key = varint()
+        number, wt = key >> 3, key & 7
+        if wt == 0:
+            out.append((number, wt, varint()))
+        elif wt == 2:
+            n = varint()
+            out.append((number, wt, data[pos:pos + n]))
+            pos += n
+        elif wt in (1, 5):
+            n = 8 if wt == 1 else 4
+            out.append((number, wt, data[pos:pos + n]))
+            pos += n
+        else:
+            raise ValueError(f"wire type {wt}")
+    return out
+
+
+def small_forest(forest, keep_trees):
+    """The real TreeEnsembleClassifier model cut down to its first `keep_trees` trees (the other
+    nodes and graph fields dropped), so a seed has the real structure in a few KB."""
+    model = pb_fields(forest)
+    graph = next(v for n, wt, v in model if n == 7)
+    node = next(v for n, wt, v in pb_fields(graph) if n == 1 and b"TreeEnsembleClassifier" in v)
+    attrs = {}
+    for n, wt, v in pb_fields(node):
+        if n == 5:
+            fields = pb_fields(v)
+            name = next(x for k, _, x in fields if k == 1).decode()
+            attrs[name] = fields
+    def ints(name):
+        out = []
+        for k, wt, x in attrs[name]:
+            if k == 8 and wt == 0:
+                out.append(x)
+            elif k == 8:
+                p, vals = 0, []
+                while p < len(x):
+                    v, shift = 0, 0
+                    while True:
+                        b = x[p]; p += 1
+                        v |= (b & 0x7F) << shift; shift += 7
+                        if not b & 0x80:
+                            break
+                    vals.append(v)
+                out += vals
+        return out
+    def floats(name):
+        out = []
+        for k, wt, x in attrs[name]:
+            if k == 7 and wt == 5:
+                out.append(x)
+            elif k == 7:
+                out += [x[i:i + 4] for i in range(0, len(x), 4)]
+        return out
+    def strings(name):
+        return [x for k, _, x in attrs[name] if k == 9]
+    trees = ints("nodes_treeids")
+    keep = [i for i, t in enumerate(trees) if t < keep_trees]
+    ctrees = ints("class_treeids")
+    ckeep = [i for i, t in enumerate(ctrees) if t < keep_trees]
+    def attr(name, kind, idx):
+        if kind == "i":
+            vals = ints(name)
+            body = pb_field(8, b"".join(pb_varint(vals[i]) for i in idx))
+        elif kind == "f":
+            vals = floats(name)
+            body = pb_field(7, b"".join(vals[i] for i in idx))
+        else:
+            vals = strings(name)
+            body = b"".join(pb_field(9, vals[i]) for i in idx)
+        return pb_field(5, pb_field(1, name.encode()) + body)
+    body = pb_field(4, b"TreeEnsembleClassifier")
+    for name, kind in [("nodes_treeids", "i"), ("nodes_nodeids", "i"), ("nodes_featureids", "i"),
+                       ("nodes_values", "f"), ("nodes_modes", "s"), ("nodes_truenodeids", "i"),
+                       ("nodes_falsenodeids", "i")]:
+        body += attr(name, kind, keep)
+    for name, kind in [("class_treeids", "i"), ("class_nodeids", "i"), ("class_ids", "i"),
+                       ("class_weights", "f")]:
+        body += attr(name, kind, ckeep)
+    return pb_field(7, pb_field(1, body))
+
+
+def nani_model():
+    """The real pair (kokoro-ja-g2p's nani_enc.onnx, 2.7 KB, and its forest cut to 1-2 trees), a
+    truncated forest and a forest with a cycle, each as u32 encoder length + encoder + forest.
+    Needs `stream-tts models install kokoro-ja-g2p`; without it only the hand-made seeds."""
+    seeds = {}
+    folder = models_dir() / "kokoro-ja-g2p"
+    def pair(enc, forest):
+        return u32(len(enc)) + enc + forest
+    # A hand-made model: six one-category encoders, one tree whose root branches on feature 0.
+    enc = pb_field(7, b"".join(pb_field(1, pb_field(4, b"OneHotEncoder") + pb_field(5, pb_field(1, b"cats_strings")
+                                                                                     + pb_field(9, c.encode())))
+                               for c in ["名詞", "接尾", "助数詞", "ニン", "*", "*"]))
+    def tree(true_id, modes=(b"BRANCH_LEQ", b"LEAF", b"LEAF")):
+        a = lambda name, body: pb_field(5, pb_field(1, name) + body)
+        ints = lambda vals: pb_field(8, b"".join(pb_varint(v) for v in vals))
+        flts = lambda vals: pb_field(7, b"".join(struct.pack("<f", v) for v in vals))
+        body = pb_field(4, b"TreeEnsembleClassifier")
+        body += a(b"nodes_treeids", ints([0, 0, 0])) + a(b"nodes_nodeids", ints([0, 1, 2]))
+        body += a(b"nodes_featureids", ints([0, 0, 0])) + a(b"nodes_values", flts([0.5, 0, 0]))
+        body += a(b"nodes_modes", b"".join(pb_field(9, m) for m in modes))
+        body += a(b"nodes_truenodeids", ints([true_id, 0, 0])) + a(b"nodes_falsenodeids", ints([2, 0, 0]))
+        body += a(b"class_treeids", ints([0, 0])) + a(b"class_nodeids", ints([1, 2]))
+        body += a(b"class_ids", ints([0, 1])) + a(b"class_weights", flts([1.0, 1.0]))
+        return pb_field(7, pb_field(1, body))
+    seeds["handmade"] = pair(enc, tree(1))
+    seeds["handmade_cycle"] = pair(enc, tree(0))
+    seeds["handmade_leaf_root"] = pair(enc, tree(1, (b"LEAF", b"LEAF", b"LEAF")))
+    if (folder / "nani_enc.onnx").exists():
+        real_enc = (folder / "nani_enc.onnx").read_bytes()
+        real_forest = (folder / "nani_model.onnx").read_bytes()
+        seeds["real_one_tree"] = pair(real_enc, small_forest(real_forest, 1))
+        seeds["real_two_trees"] = pair(real_enc, small_forest(real_forest, 2))
+        seeds["real_truncated"] = pair(real_enc, real_forest[:1024])
+        seeds["real_swapped"] = pair(small_forest(real_forest, 1), real_enc)
+    else:
+        print(f"nani_model: {folder} has no nani_enc.onnx (stream-tts models install kokoro-ja-g2p); "
+              "hand-made seeds only", file=sys.stderr)
+    return seeds
+
+
+def kokoro_vocab():
+    """kokoro-ja's vocab.json (1.2 KB) when installed, and small good and bad vocabularies."""
+    seeds = {
+        "one": b'{"vocab": {"a": 43}}',
+        "escapes": b'{"vocab": {"\\u0254": 1, "\\n": 2, "\\ud83d\\ude00": 3, "\\u02c8": 4}}',
+        "negative": b'{"vocab": {"a": -1}}',
+        "two_chars": b'{"vocab": {"ab": 1}}',
+        "empty": b'{"vocab": {}}',
+        "not_object": b'{"vocab": ["a", 1]}',
+        "float_id": b'{"vocab": {"a": 1.5, "b": 2}}',
+        "duplicate": b'{"vocab": {"a": 1, "a": 2}, "extra": true}',
+    }
+    real = models_dir() / "kokoro-ja" / "vocab.json"
+    if real.exists():
+        seeds["real"] = real.read_bytes()
+    else:
+        print(f"kokoro_vocab: {real} missing (stream-tts models install kokoro-ja); small seeds only",
+              file=sys.stderr)
+    return seeds
+
+
 TARGETS = {
     "worker_frame": worker_frame, "claude": claude, "jsonl": jsonl, "text_input": text_input,
     "cleaner": cleaner, "segmenter": segmenter, "line_reader": line_reader,
     "catalogue": catalogue, "manifest": manifest, "worker_config": worker_config,
+    "nani_model": nani_model, "kokoro_vocab": kokoro_vocab,
 }
 
 

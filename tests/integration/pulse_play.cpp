@@ -130,6 +130,15 @@ int play(const std::string& spec, double freq) {
   status = sink.drain();
   check(status.is_ok(), "final drain: " + status.to_string());
 
+  // 5. The pause after end_utterance() (between sentences) is not an underrun.
+  if (!tone.write(0.1)) return 1;
+  sink.end_utterance();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  check(sink.underruns() == starved, "a pause after end_utterance() counts no underrun (" +
+                                         std::to_string(sink.underruns()) + ")");
+  status = sink.drain();
+  check(status.is_ok(), "drain after end_utterance: " + status.to_string());
+
   status = sink.close();
   check(status.is_ok(), "close: " + status.to_string());
   check(sink.close().is_ok(), "close is idempotent");

@@ -39,6 +39,25 @@ TEST(Metrics, SummaryReportsPercentiles) {
   EXPECT_NE(s.find("20.0"), std::string::npos) << s;
 }
 
+TEST(Metrics, WithoutRecordsKeepsTheSummaryAndCounts) {
+  MetricsLog log;
+  log.keep_records(false);
+  for (int i = 1; i <= 4; ++i) {
+    SentenceRecord r;
+    r.text = "A sentence long enough to live on the heap, not in the string.";
+    r.times.complete_ms = 0.001;
+    r.times.first_sample_ms = 10.0 * i;
+    if (i == 4) r.error = "failed";
+    log.add(r);
+  }
+  EXPECT_TRUE(log.records().empty());
+  EXPECT_EQ(log.count(), 4u);
+  EXPECT_EQ(log.spoken(), 3u);
+  const std::string s = log.summary();
+  EXPECT_NE(s.find("3 sentences spoken, 1 failed"), std::string::npos) << s;
+  EXPECT_NE(s.find("25.0"), std::string::npos) << s;  // p50 of 10, 20, 30, 40
+}
+
 TEST(VoiceRouter, RoutesByLanguageWithFallback) {
   VoiceRouter r;
   EXPECT_EQ(r.route("ja").synth, nullptr);
