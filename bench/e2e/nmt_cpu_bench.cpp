@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/cpu/gemm_f32.h"
 #include "nn/cpu/kernels.h"
 #include "translate/nmt/nmt_translator.h"
 
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
     NmtTranslator translator(tc);
     const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (serve) {
-      std::printf("ready %.1f\n", load_ms);
+      std::printf("ready %.1f %s %s\n", load_ms, nn::cpu::gemm_kernel_name(static_cast<int>(ids.size())).c_str(),
+                  nn::cpu::int8_kernel_name());
       std::fflush(stdout);
       char line[64];
       while (std::fgets(line, sizeof line, stdin) != nullptr) {
@@ -80,9 +82,11 @@ int main(int argc, char** argv) {
     std::sort(ms.begin(), ms.end());
     const double p50 = ms[ms.size() / 2];
     const double p95 = ms[std::min(ms.size() - 1, static_cast<size_t>(ms.size() * 0.95))];
-    std::printf("{\"engine\": \"stream-tts nmt %s\", \"threads\": %d, \"int8_kernel\": \"%s\", \"load_ms\": %.1f, "
+    std::printf("{\"engine\": \"stream-tts nmt %s\", \"threads\": %d, \"int8_kernel\": \"%s\", \"gemm_kernel\": \"%s\", "
+                "\"load_ms\": %.1f, "
                 "\"p50_ms\": %.2f, \"p95_ms\": %.2f, \"min_ms\": %.2f, \"runs\": %d}\n",
-                tc.int8 ? "int8" : "fp32", tc.threads, nn::cpu::int8_kernel_name(), load_ms, p50, p95, ms.front(),
+                tc.int8 ? "int8" : "fp32", tc.threads, nn::cpu::int8_kernel_name(),
+                nn::cpu::gemm_kernel_name(static_cast<int>(ids.size())).c_str(), load_ms, p50, p95, ms.front(),
                 runs);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());

@@ -167,6 +167,8 @@ class Ours:
         ready = self.p.stdout.readline().split()
         assert ready and ready[0] == "ready", ready
         self.info = {"engine": "stream-tts nmt %s" % ("int8" if int8 else "fp32"), "load_ms": float(ready[1])}
+        if len(ready) >= 4:
+            self.info.update(gemm_kernel=ready[2], int8_kernel=ready[3])
 
     def once(self):
         self.p.stdin.write("go\n")

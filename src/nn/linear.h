@@ -22,6 +22,22 @@ struct Linear {
   bool quantized() const { return !qweight.empty(); }
 };
 
+// An int8 copy of an fp32 Linear's weight with per-row error bounds, for cpu::linear_argmax: the exact
+// argmax of the fp32 output while streaming a quarter of the bytes (most of a greedy decoder step's
+// memory traffic is the LM head). Read-only after make_argmax_screen.
+struct ArgmaxScreen {
+  HugeVector<int8_t> q;             // [out, in]: W[r, :] ≈ scale[r] · q[r, :]
+  std::vector<float> scale;         // [out]
+  std::vector<float> residual_norm; // [out]: ||W[r, :] − scale[r]·q[r, :]||₂, rounded up
+  std::vector<float> q_norm;        // [out]: ||scale[r]·q[r, :]||₂, rounded up
+  std::vector<float> w_norm;        // [out]: ||W[r, :]||₂, rounded up
+
+  bool empty() const { return q.empty(); }
+};
+
+// Builds the screen of an fp32 layer (per-row symmetric int8, like quantize_int8); keeps the layer.
+ArgmaxScreen make_argmax_screen(const Linear& linear);
+
 // Per-output-row symmetric int8 (scale = max|W[r,:]| / 127); drops the fp32 weight.
 void quantize_int8(Linear* linear);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nn/cpu/kernels.h"
+#include "nn/cpu/row_kernels.h"
 #include "nn/cpu/thread_pool.h"
 
 #if defined(__x86_64__)
@@ -139,6 +140,21 @@ const char* int8_kernel_name() {
   return "scalar";
 }
 
+float quantize_row_int8(const float* x, int n, int8_t* q) {
+  float amax = 0.0f;
+  for (int c = 0; c < n; ++c) amax = std::max(amax, std::fabs(x[c]));
+  const float scale = amax > 0.0f ? amax / 127.0f : 1.0f;
+  const float inv = 1.0f / scale;
+  for (int c = 0; c < n; ++c) q[c] = static_cast<int8_t>(std::nearbyint(x[c] * inv));
+  return scale;
+}
+
+void int8_dot_rows(const int8_t* qx, const int8_t* w, int in, int begin, int end, int32_t* acc) {
+  int n = begin;
+  for (; n + 4 <= end; n += 4) kDot4(qx, w + static_cast<size_t>(n) * in, static_cast<size_t>(in), in, acc + (n - begin));
+  for (; n < end; ++n) acc[n - begin] = kDot(qx, w + static_cast<size_t>(n) * in, in);
+}
+
 void linear_int8(const Linear& layer, const float* x, int rows, float* y) {
   const int in = layer.in, out = layer.out;
   thread_local std::vector<int8_t> qx;
@@ -146,14 +162,7 @@ void linear_int8(const Linear& layer, const float* x, int rows, float* y) {
   qx.resize(static_cast<size_t>(rows) * in);
   sx.resize(rows);
   for (int m = 0; m < rows; ++m) {
-    const float* xr = x + static_cast<size_t>(m) * in;
-    float amax = 0.0f;
-    for (int c = 0; c < in; ++c) amax = std::max(amax, std::fabs(xr[c]));
-    const float scale = amax > 0.0f ? amax / 127.0f : 1.0f;
-    const float inv = 1.0f / scale;
-    int8_t* q = qx.data() + static_cast<size_t>(m) * in;
-    for (int c = 0; c < in; ++c) q[c] = static_cast<int8_t>(std::nearbyint(xr[c] * inv));
-    sx[m] = scale;
+    sx[m] = quantize_row_int8(x + static_cast<size_t>(m) * in, in, qx.data() + static_cast<size_t>(m) * in);
   }
   const int8_t* qxp = qx.data();
   const float* sxp = sx.data();

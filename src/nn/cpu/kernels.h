@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "nn/linear.h"
 
@@ -20,6 +21,14 @@ void set_threads(int n);
 // sgemm for several. int8 weights: each row of x
 // is quantized to int8 on the fly (symmetric, per row) and multiplied in int32 (AVX2 when present).
 void linear(const Linear& layer, const float* x, int rows, float* y);
+
+// The index of the largest of y = W·x + b (+ add, when not null) over one row x, skipping `excluded`
+// ids; the first on ties, as std::max_element over linear()'s output. With a non-empty screen of W
+// (make_argmax_screen) it reads W as int8 and recomputes only the rows that can win, with the same
+// kernel as linear(), so the answer is the same bit for bit; without one it computes every row.
+// recomputed (optional): how many rows were computed in fp32, or -1 when all of them were.
+int linear_argmax(const Linear& layer, const ArgmaxScreen& screen, const float* x, const float* add,
+                  const std::vector<int>& excluded, int* recomputed = nullptr);
 
 // out = LayerNorm(x) · gamma + beta over the last dimension; out may alias x.
 void layer_norm(const float* x, int rows, int dim, const float* gamma, const float* beta, float eps, float* out);

@@ -1,8 +1,11 @@
-// fp32 products: a matrix-vector kernel of our own for decoder steps (memory-bound) and OpenBLAS sgemm
-// for the encoder's matrix products, both split over the pool's blocking threads; int8 in int8_dot.cpp.
+// fp32 products: a matrix-vector kernel of our own for decoder steps (memory-bound) and, for several
+// rows, gemm_f32.cpp (ours or OpenBLAS sgemm), both split over the pool's blocking threads; int8 in
+// int8_dot.cpp.
 #include <cblas.h>
 
+#include "nn/cpu/gemm_f32.h"
 #include "nn/cpu/kernels.h"
+#include "nn/cpu/row_kernels.h"
 #include "nn/cpu/thread_pool.h"
 
 #if defined(__x86_64__)
@@ -80,6 +83,21 @@ const DotF32 kDotF32 = pick_dot_f32();
 
 }  // namespace
 
+void gemv_f32_rows(const Linear& layer, const float* x, int begin, int end, float* out) {
+  const int in = layer.in;
+  float* y = out - begin;  // indexed by row below
+  const float* w = layer.weight.data;
+  const float* bias = layer.bias.empty() ? nullptr : layer.bias.data;
+  int n = begin;
+  for (; n + 4 <= end; n += 4) {
+    kDot4F32(x, w + static_cast<size_t>(n) * in, static_cast<size_t>(in), in, y + n);
+    if (bias) {
+      for (int r = 0; r < 4; ++r) y[n + r] += bias[n + r];
+    }
+  }
+  for (; n < end; ++n) y[n] = kDotF32(x, w + static_cast<size_t>(n) * in, in) + (bias ? bias[n] : 0.0f);
+}
+
 void set_threads(int n) {
   if (n < 1) n = 1;
   openblas_set_num_threads(1);  // parallelism comes from the pool (see linear())
@@ -94,24 +112,13 @@ void linear(const Linear& layer, const float* x, int rows, float* y) {
   const int in = layer.in, out = layer.out;
   const float* bias = layer.bias.empty() ? nullptr : layer.bias.data;
   if (rows == 1) {
-    const float* w = layer.weight.data;
-    parallel_for(out, 64, [&](int begin, int end) {
-      int n = begin;
-      for (; n + 4 <= end; n += 4) {
-        kDot4F32(x, w + static_cast<size_t>(n) * in, static_cast<size_t>(in), in, y + n);
-        if (bias) {
-          for (int r = 0; r < 4; ++r) y[n + r] += bias[n + r];
-        }
-      }
-      for (; n < end; ++n) y[n] = kDotF32(x, w + static_cast<size_t>(n) * in, in) + (bias ? bias[n] : 0.0f);
-    });
+    parallel_for(out, 64, [&](int begin, int end) { gemv_f32_rows(layer, x, begin, end, y + begin); });
     return;
   }
   // Each pool thread multiplies its own block of output columns with a single-threaded sgemm, so that
   // OpenBLAS keeps no spinning threads of its own next to the pool's.
   parallel_for(out, 64, [&](int begin, int end) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, end - begin, in, 1.0f, x, in,
-                layer.weight.data + static_cast<size_t>(begin) * in, in, 0.0f, y + begin, out);
+    gemm_nt_block(x, rows, layer.weight.data, in, begin, end, y, out);
     if (bias) {
       for (int m = 0; m < rows; ++m) add_inplace(y + static_cast<size_t>(m) * out + begin, bias + begin, end - begin);
     }

@@ -50,10 +50,10 @@ void norm(const NmtNorm& n, const float* x, int rows, int dim, float eps, float*
 
 }  // namespace
 
-std::shared_ptr<const NmtModel> NmtModel::load(const std::string& dir, bool int8) {
+std::shared_ptr<const NmtModel> NmtModel::load(const std::string& dir, bool int8, bool argmax_screen) {
   auto model = std::make_shared<NmtModel>();
   model->config = load_nmt_config(dir);
-  model->weights = load_nmt_weights(dir, model->config, int8);
+  model->weights = load_nmt_weights(dir, model->config, int8, argmax_screen);
   return model;
 }
 
@@ -164,6 +164,26 @@ Status NmtRunner::encode(const std::vector<int>& source_ids, int max_decoder_tok
 }
 
 Result<const float*> NmtRunner::step(int token) {
+  if (Status s = advance(token); !s) return s;
+  return logits();
+}
+
+const float* NmtRunner::logits() {
+  const NmtConfig& c = model_->config;
+  const NmtWeights& w = *model_->weights;
+  logits_.resize(c.decoder_vocab_size);
+  cpu::linear(w.lm_head, x_.data(), 1, logits_.data());
+  if (!w.final_logits_bias.empty()) cpu::add_inplace(logits_.data(), w.final_logits_bias.data(), logits_.size());
+  return logits_.data();
+}
+
+int NmtRunner::argmax(const std::vector<int>& excluded) {
+  const NmtWeights& w = *model_->weights;
+  return cpu::linear_argmax(w.lm_head, w.lm_head_screen, x_.data(),
+                            w.final_logits_bias.empty() ? nullptr : w.final_logits_bias.data(), excluded);
+}
+
+Status NmtRunner::advance(int token) {
   const NmtConfig& c = model_->config;
   const NmtWeights& w = *model_->weights;
   const int d = c.d_model;
@@ -230,11 +250,8 @@ Result<const float*> NmtRunner::step(int token) {
     if (!c.normalize_before) norm(layer.final_norm, x_.data(), 1, d, eps, x_.data());
   }
   if (c.normalize_before) norm(w.decoder_norm, x_.data(), 1, d, eps, x_.data());
-  logits_.resize(c.decoder_vocab_size);
-  cpu::linear(w.lm_head, x_.data(), 1, logits_.data());
-  if (!w.final_logits_bias.empty()) cpu::add_inplace(logits_.data(), w.final_logits_bias.data(), logits_.size());
   ++decoder_len_;
-  return static_cast<const float*>(logits_.data());
+  return Status::ok();
 }
 
 Result<std::vector<int>> greedy_generate(NmtRunner& runner, const std::vector<int>& source_ids,
@@ -245,26 +262,19 @@ Result<std::vector<int>> greedy_generate(NmtRunner& runner, const std::vector<in
   if (c.arch == NmtArch::kMarian) max_length = std::min(max_length, c.max_position_embeddings);
   if (Status s = runner.encode(source_ids, max_length); !s) return s;
   std::vector<int> seq = {c.decoder_start_token_id};
-  std::vector<float> row(c.decoder_vocab_size);
   while (static_cast<int>(seq.size()) < max_length) {
     if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
-    auto logits = runner.step(seq.back());
-    if (!logits) return logits.status();
+    if (Status s = runner.advance(seq.back()); !s) return s;
     const int cur_len = static_cast<int>(seq.size());
     int next = -1;
     // The logits processors of generate(), in effect: forced BOS at the first step, forced EOS at the
-    // last, suppressed tokens (bad_words_ids) never chosen.
+    // last (no LM head needed for either), suppressed tokens (bad_words_ids) never chosen.
     if (cur_len == 1 && options.forced_bos) {
       next = *options.forced_bos;
     } else if (cur_len == max_length - 1 && c.forced_eos_token_id) {
       next = *c.forced_eos_token_id;
     } else {
-      std::copy(logits.value(), logits.value() + c.decoder_vocab_size, row.begin());
-      for (int id : c.suppressed_token_ids) {
-        if (id >= 0 && id < c.decoder_vocab_size) row[id] = -INFINITY;
-      }
-      // First maximum, as torch.argmax.
-      next = static_cast<int>(std::max_element(row.begin(), row.end()) - row.begin());
+      next = runner.argmax(c.suppressed_token_ids);  // first maximum, as torch.argmax
     }
     seq.push_back(next);
     if (next == c.eos_token_id) break;

@@ -22,7 +22,8 @@ struct NmtModel {
   std::shared_ptr<const NmtWeights> weights;
 
   // Reads config.json, generation_config.json and model.safetensors of DIR. Throws Error naming the file.
-  static std::shared_ptr<const NmtModel> load(const std::string& dir, bool int8);
+  // argmax_screen: see load_nmt_weights (fp32 CPU decoding; the CUDA path does not need it).
+  static std::shared_ptr<const NmtModel> load(const std::string& dir, bool int8, bool argmax_screen = false);
 };
 
 class NmtRunner {
@@ -33,8 +34,17 @@ class NmtRunner {
   // self-attention cache; `max_decoder_tokens` bounds the decoder length (cache capacity).
   Status encode(const std::vector<int>& source_ids, int max_decoder_tokens);
   // Feeds the next decoder token; returns the logits for the token after it (decoder vocabulary
-  // entries). The pointer is valid until the next call.
+  // entries). The pointer is valid until the next call. Same as advance() then logits().
   Result<const float*> step(int token);
+  // Feeds the next decoder token through every layer, up to the final hidden state; the LM head
+  // runs only when logits() or argmax() asks for it (a forced token needs neither).
+  Status advance(int token);
+  // The logits after the last advance() (decoder vocabulary entries), valid until the next call.
+  const float* logits();
+  // The index of the largest logit after the last advance(), `excluded` ids skipped, first on ties:
+  // exactly std::max_element over logits(), but reading an fp32 LM head as int8 when the model was
+  // loaded with its screen (nn::cpu::linear_argmax).
+  int argmax(const std::vector<int>& excluded);
   int decoder_length() const { return decoder_len_; }
   const NmtConfig& config() const { return model_->config; }
 

@@ -76,7 +76,7 @@ NmtTranslator::NmtTranslator(const TranslatorConfig& config) : impl_(std::make_u
   }
 #endif
   if (!impl_->model) {
-    impl_->model = NmtModel::load(config.model, config.int8);
+    impl_->model = NmtModel::load(config.model, config.int8, /*argmax_screen=*/!config.int8);
     impl_->runner = std::make_unique<NmtRunner>(impl_->model);
   }
   impl_->tokenizer = NmtTokenizer::load(config.model, impl_->model->config, config.source_lang, config.target_lang);
@@ -124,10 +124,8 @@ Status NmtTranslator::generate_forced(const std::vector<int>& source_ids, int to
   if (Status s = impl_->runner->encode(source_ids, tokens + 1); !s) return s;
   int token = c.decoder_start_token_id;
   for (int i = 0; i < tokens; ++i) {
-    auto logits = impl_->runner->step(token);
-    if (!logits) return logits.status();
-    const float* row = logits.value();
-    token = static_cast<int>(std::max_element(row, row + c.decoder_vocab_size) - row);
+    if (Status s = impl_->runner->advance(token); !s) return s;
+    token = impl_->runner->argmax({});
   }
   return Status::ok();
 }

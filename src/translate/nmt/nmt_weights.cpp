@@ -85,7 +85,8 @@ void quantize_layer(NmtLayerWeights* w) {
 
 }  // namespace
 
-std::shared_ptr<const NmtWeights> load_nmt_weights(const std::string& dir, const NmtConfig& c, bool int8) {
+std::shared_ptr<const NmtWeights> load_nmt_weights(const std::string& dir, const NmtConfig& c, bool int8,
+                                                   bool argmax_screen) {
   namespace fs = std::filesystem;
   const std::string path = (fs::path(dir) / "model.safetensors").string();
   std::error_code ec;
@@ -134,6 +135,8 @@ std::shared_ptr<const NmtWeights> load_nmt_weights(const std::string& dir, const
     for (auto& l : w->decoder) quantize_layer(&l);
     nn::quantize_int8(&w->lm_head);
     w->int8 = true;
+  } else if (argmax_screen) {
+    w->lm_head_screen = nn::make_argmax_screen(w->lm_head);
   }
   return w;
 }

@@ -36,13 +36,17 @@ struct NmtWeights {
   std::vector<NmtLayerWeights> decoder;
   NmtNorm encoder_norm, decoder_norm;   // pre-LN models only
   nn::Linear lm_head;                   // [decoder_vocab, d_model], no bias
+  nn::ArgmaxScreen lm_head_screen;      // fp32 models loaded for greedy CPU decoding; empty otherwise
   std::vector<float> final_logits_bias; // Marian; empty otherwise
   bool int8 = false;
 };
 
 // Loads DIR/model.safetensors for `config`; int8 quantizes every Linear (the LM head included).
+// argmax_screen (fp32 only) adds an int8 screen of the LM head for exact greedy steps that read a
+// quarter of its bytes (nn::cpu::linear_argmax); it costs vocab × d_model bytes of memory.
 // Throws Error naming the file: kNotFound (no model.safetensors; a pytorch_model.bin is pointed to the
 // converter), kDataError (a missing tensor or a shape that disagrees with config.json).
-std::shared_ptr<const NmtWeights> load_nmt_weights(const std::string& dir, const NmtConfig& config, bool int8);
+std::shared_ptr<const NmtWeights> load_nmt_weights(const std::string& dir, const NmtConfig& config, bool int8,
+                                                   bool argmax_screen = false);
 
 }  // namespace stream_tts

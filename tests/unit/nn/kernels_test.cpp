@@ -1,3 +1,4 @@
+#include "nn/cpu/gemm_f32.h"
 #include "nn/cpu/kernels.h"
 #include "nn/cpu/thread_pool.h"
 
@@ -88,6 +89,82 @@ TEST(Kernels, ThreadedLinearMatchesReference) {
     for (size_t i = 0; i < y.size(); ++i) {
       EXPECT_NEAR(y[i], want[i], 1e-4) << rows << " " << i;
       EXPECT_NEAR(yq[i], want[i], 0.05) << rows << " " << i;
+    }
+  }
+  set_threads(1);
+}
+
+TEST(Kernels, GemmKernelsAgreeForEveryBlockShape) {
+  // Rows 1..9 and 67 outputs over 70 inputs: every 4x4 block tail and the masked k tail run.
+  std::mt19937 rng(4);
+  set_threads(2);
+  const Linear l = random_linear(67, 70, &rng);
+  for (GemmKernel kernel : {GemmKernel::kOpenBlas, GemmKernel::kAvx512, GemmKernel::kAuto}) {
+    set_gemm_kernel(kernel);
+    for (int rows = 2; rows <= 9; ++rows) {
+      const auto x = random_vector(static_cast<size_t>(rows) * l.in, &rng);
+      std::vector<float> y(static_cast<size_t>(rows) * l.out);
+      linear(l, x.data(), rows, y.data());
+      const auto want = reference(l, x, rows);
+      for (size_t i = 0; i < y.size(); ++i) {
+        ASSERT_NEAR(y[i], want[i], 1e-4) << gemm_kernel_name(rows) << " rows " << rows << " at " << i;
+      }
+    }
+  }
+  set_gemm_kernel(GemmKernel::kAuto);
+  set_threads(1);
+}
+
+// linear() then std::max_element, with excluded entries at -inf: what linear_argmax must equal.
+int full_argmax(const Linear& l, const float* x, const std::vector<float>& add, const std::vector<int>& excluded) {
+  std::vector<float> y(l.out);
+  linear(l, x, 1, y.data());
+  if (!add.empty()) add_inplace(y.data(), add.data(), y.size());
+  for (int id : excluded) y[id] = -INFINITY;
+  return static_cast<int>(std::max_element(y.begin(), y.end()) - y.begin());
+}
+
+TEST(Kernels, ScreenedArgmaxIsTheExactArgmax) {
+  std::mt19937 rng(5);
+  for (int threads : {1, 2}) {
+    set_threads(threads);
+    // An LM-head-like layer (no bias, odd row count) and a biased one, with an extra added vector
+    // (Marian's final_logits_bias) on odd trials and excluded ids.
+    for (bool with_bias : {false, true}) {
+      Linear l = random_linear(5001, 96, &rng);
+      if (!with_bias) l.bias = FloatTensor{};
+      auto weights = std::vector<float>(l.weight.data, l.weight.data + l.weight.numel());
+      ArgmaxScreen screen = make_argmax_screen(l);
+      ASSERT_FALSE(screen.empty());
+      const auto add = random_vector(l.out, &rng, 0.05f);
+      int narrowed = 0;
+      for (int trial = 0; trial < 100; ++trial) {
+        const auto x = random_vector(l.in, &rng);
+        const std::vector<int> excluded = {trial % l.out, 7};
+        const std::vector<float> extra = trial % 2 ? add : std::vector<float>{};
+        if (trial % 10 == 0) {
+          // The winner's weight row copied to its neighbour: an exact tie, the first index must win.
+          const int top = full_argmax(l, x.data(), extra, excluded);
+          const int other = top == l.out - 1 ? top - 1 : top + 1;
+          std::copy(weights.begin() + static_cast<ptrdiff_t>(top) * l.in,
+                    weights.begin() + static_cast<ptrdiff_t>(top + 1) * l.in,
+                    weights.begin() + static_cast<ptrdiff_t>(other) * l.in);
+          l.weight = make_tensor({l.out, l.in}, weights);
+          screen = make_argmax_screen(l);
+        }
+        int recomputed = 0;
+        const int got = linear_argmax(l, screen, x.data(), extra.empty() ? nullptr : extra.data(), excluded,
+                                      &recomputed);
+        ASSERT_EQ(got, full_argmax(l, x.data(), extra, excluded))
+            << "trial " << trial << " threads " << threads << " bias " << with_bias;
+        if (recomputed >= 0 && recomputed < 64) ++narrowed;
+      }
+      // The screen must do its job: most steps recompute a few rows, not all 5001.
+      EXPECT_GT(narrowed, 90);
+      const auto x = random_vector(l.in, &rng);
+      int recomputed = 0;
+      EXPECT_EQ(linear_argmax(l, ArgmaxScreen{}, x.data(), nullptr, {}, &recomputed), full_argmax(l, x.data(), {}, {}));
+      EXPECT_EQ(recomputed, -1);
     }
   }
   set_threads(1);
