@@ -3,12 +3,14 @@
 implementation's parity tests (tests/parity/kokoro_albert_parity_test.cpp).
 
     PYTHON tools/kokoro/ort_intermediates.py MODEL_DIR OUT_DIR 0,43,12,...,0 [NAME=VALUE_NAME ...]
+    PYTHON tools/kokoro/ort_intermediates.py MODEL_DIR OUT_DIR @TOKEN_FILE [NAME=VALUE_NAME ...]
 
 MODEL_DIR holds kokoro-v1.0.int8.onnx and voices_ja.npz (`stream-tts models path kokoro-ja`). The tokens are
 the model's input ids, the padding 0s included. Each NAME=VALUE_NAME (default: `bert` = ALBERT's last hidden
 state, `bert_encoder` = its 512-channel projection) is made a graph output and written as OUT_DIR/NAME.f32
-(raw little-endian float32) with OUT_DIR/NAME.shape (dims, space-separated). Style: jf_alpha's row for the
-token count; speed 1.
+(raw little-endian float32) with OUT_DIR/NAME.shape (dims, space-separated). With @TOKEN_FILE (one
+comma-separated token list per line), the model is loaded once and sentence i's tensors go to OUT_DIR/i/.
+Style: jf_alpha's row for the token count (padding excluded); speed 1.
 
 Needs only numpy and onnxruntime (the kokoro-ja worker's venv, scripts/setup-workers.sh): the graph outputs are
 added by editing the protobuf wire format directly (the value's ValueInfoProto from the graph's value_info is
@@ -94,7 +96,13 @@ def with_outputs(model: bytes, names: list[str]) -> bytes:
 
 
 def main() -> None:
-    model_dir, out_dir, tokens = sys.argv[1], sys.argv[2], [int(t) for t in sys.argv[3].split(",")]
+    model_dir, out_dir = sys.argv[1], sys.argv[2]
+    if sys.argv[3].startswith("@"):
+        with open(sys.argv[3][1:]) as f:
+            sentences = [[int(t) for t in line.split(",")] for line in f if line.strip()]
+        out_dirs = [os.path.join(out_dir, str(i)) for i in range(len(sentences))]
+    else:
+        sentences, out_dirs = [[int(t) for t in sys.argv[3].split(",")]], [out_dir]
     names = dict(DEFAULT_NAMES)
     if len(sys.argv) > 4:
         names = dict(arg.split("=", 1) for arg in sys.argv[4:])
@@ -106,16 +114,17 @@ def main() -> None:
     session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
     with np.load(os.path.join(model_dir, "voices_ja.npz")) as voices:
         table = np.asarray(voices["jf_alpha"], np.float32).reshape(-1, 256)
-    n = len(tokens) - 2
-    style = table[min(max(n, 1), len(table)) - 1].reshape(1, 256)
-    results = session.run(list(names.values()), {
-        "tokens": np.array([tokens], np.int64), "style": style, "speed": np.array([1.0], np.float32)})
-    os.makedirs(out_dir, exist_ok=True)
-    for alias, value in zip(names, results):
-        value = np.ascontiguousarray(value, np.float32)
-        value.astype("<f4").tofile(os.path.join(out_dir, alias + ".f32"))
-        with open(os.path.join(out_dir, alias + ".shape"), "w") as f:
-            f.write(" ".join(str(d) for d in value.shape) + "\n")
+    for tokens, directory in zip(sentences, out_dirs):
+        n = len(tokens) - 2
+        style = table[min(max(n, 1), len(table)) - 1].reshape(1, 256)
+        results = session.run(list(names.values()), {
+            "tokens": np.array([tokens], np.int64), "style": style, "speed": np.array([1.0], np.float32)})
+        os.makedirs(directory, exist_ok=True)
+        for alias, value in zip(names, results):
+            value = np.ascontiguousarray(value, np.float32)
+            value.astype("<f4").tofile(os.path.join(directory, alias + ".f32"))
+            with open(os.path.join(directory, alias + ".shape"), "w") as f:
+                f.write(" ".join(str(d) for d in value.shape) + "\n")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -57,11 +58,39 @@ QuantizedLinear::QuantizedLinear(const Param& weight, const Param* bias) {
     zero[n] = static_cast<int16_t>(weight.zero_point->as_double(zps == 1 ? 0 : n));
   }
   const uint8_t* raw = w.bytes().data();
+  std::vector<int16_t> centred(in_ * out_);
+  for (size_t k = 0; k < in_; ++k) {
+    for (size_t n = 0; n < out_; ++n) {
+      const uint8_t b = raw[k * out_ + n];
+      centred[k * out_ + n] = static_cast<int16_t>(
+          (int8 ? static_cast<int16_t>(static_cast<int8_t>(b)) : static_cast<int16_t>(b)) -
+          zero[n]);
+    }
+  }
+  init(centred);
+  if (bias != nullptr) {
+    bias_ = bias->tensor->to_floats();
+    if (bias_.size() != out_)
+      throw Error(StatusCode::kDataError,
+                  "bias '" + std::string(bias->tensor->name) + "' does not fit its weight");
+  }
+}
+
+QuantizedLinear::QuantizedLinear(size_t in, size_t out, std::span<const int16_t> centred,
+                                 std::span<const float> w_scale, std::vector<float> bias)
+    : in_(in), out_(out), bias_(std::move(bias)) {
+  if (centred.size() != in * out || (w_scale.size() != 1 && w_scale.size() != out) ||
+      (!bias_.empty() && bias_.size() != out)) {
+    throw Error(StatusCode::kDataError, "quantised weight: shapes do not fit");
+  }
+  w_scale_.resize(out_);
+  for (size_t n = 0; n < out_; ++n) w_scale_[n] = w_scale[w_scale.size() == 1 ? 0 : n];
+  init(centred);
+}
+
+void QuantizedLinear::init(std::span<const int16_t> centred) {
   auto value = [&](size_t k, size_t n) -> int16_t {
-    if (k >= in_) return 0;  // the odd input's partner
-    const uint8_t b = raw[k * out_ + n];
-    return static_cast<int16_t>(
-        (int8 ? static_cast<int16_t>(static_cast<int8_t>(b)) : static_cast<int16_t>(b)) - zero[n]);
+    return k < in_ ? centred[k * out_ + n] : int16_t{0};  // 0: the odd input's partner
   };
   const size_t k_pairs = (in_ + 1) / 2;
   pairs_.resize(k_pairs * out_ * 2);
@@ -80,16 +109,17 @@ QuantizedLinear::QuantizedLinear(const Param& weight, const Param* bias) {
       }
     }
   }
-  if (bias != nullptr) {
-    bias_ = bias->tensor->to_floats();
-    if (bias_.size() != out_)
-      throw Error(StatusCode::kDataError,
-                  "bias '" + std::string(bias->tensor->name) + "' does not fit its weight");
-  }
 }
 
 void QuantizedLinear::forward(const QuantizedActivations& x, size_t rows,
                               std::vector<float>* y) const {
+  std::vector<int32_t> acc;
+  accumulate(x, rows, &acc);
+  finish(acc, rows, x.scale, y);
+}
+
+void QuantizedLinear::accumulate(const QuantizedActivations& x, size_t rows,
+                                 std::vector<int32_t>* acc_out) const {
   const size_t k_pairs = (in_ + 1) / 2;
   // Each row's centred activation pairs (a[2k], a[2k+1]) as the two int16 halves of one int32.
   std::vector<int32_t> a_pairs(rows * k_pairs);
@@ -102,7 +132,8 @@ void QuantizedLinear::forward(const QuantizedActivations& x, size_t rows,
                                                        (static_cast<uint32_t>(a0) & 0xFFFF));
     }
   }
-  std::vector<int32_t> acc(rows * out_, 0);
+  std::vector<int32_t>& acc = *acc_out;
+  acc.assign(rows * out_, 0);
   size_t n_done = 0;
 #if defined(__SSE2__)
   // Blocks of 4 rows x 8 outputs accumulate in registers over all inputs, reading the block's
@@ -158,7 +189,6 @@ void QuantizedLinear::forward(const QuantizedActivations& x, size_t rows,
       for (size_t n = n_done; n < out_; ++n) out[n] += a0 * w[2 * n] + a1 * w[2 * n + 1];
     }
   }
-  finish(acc, rows, x.scale, y);
 }
 
 void QuantizedLinear::forward_reference(const QuantizedActivations& x, size_t rows,
@@ -212,6 +242,26 @@ void layer_norm(std::span<const float> x, std::span<const float> skip, size_t co
     mean = mean / n;
     const float deviation = std::sqrt(mean_square / n - mean * mean + epsilon);
     for (size_t c = 0; c < cols; ++c) out[c] = (out[c] - mean) / deviation * gamma[c] + beta[c];
+  }
+}
+
+void layer_norm_onnx(std::span<const float> x, size_t cols, std::span<const float> gamma,
+                     std::span<const float> beta, float epsilon, std::vector<float>* y) {
+  const size_t rows = cols == 0 ? 0 : x.size() / cols;
+  y->resize(rows * cols);
+  for (size_t r = 0; r < rows; ++r) {
+    const float* in = x.data() + r * cols;
+    float* out = y->data() + r * cols;
+    double sum = 0.0, sum_squares = 0.0;
+    for (size_t c = 0; c < cols; ++c) {
+      sum += in[c];
+      sum_squares += static_cast<double>(in[c]) * in[c];
+    }
+    const double mean_d = sum / static_cast<double>(cols);
+    const auto mean = static_cast<float>(mean_d);
+    const auto variance = static_cast<float>(sum_squares / static_cast<double>(cols) - mean_d * mean_d);
+    const float inv = 1.0f / std::sqrt(variance + epsilon);
+    for (size_t c = 0; c < cols; ++c) out[c] = std::fma((in[c] - mean) * inv, gamma[c], beta[c]);
   }
 }
 

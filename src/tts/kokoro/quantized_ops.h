@@ -33,6 +33,11 @@ class QuantizedLinear {
   QuantizedLinear() = default;
   // `bias` may be null (then none is added). Throws Error(kDataError) when the shapes do not fit.
   QuantizedLinear(const Param& weight, const Param* bias);
+  // From centred values: `centred` is [in][out] (w - w_zp, each within int16), `w_scale` has one
+  // value per output or one for all, `bias` is [out] or empty. For weights that are no 2-D
+  // MatMulInteger parameter: one direction of an LSTM's W / R, a convolution unrolled to [in*k, out].
+  QuantizedLinear(size_t in, size_t out, std::span<const int16_t> centred,
+                  std::span<const float> w_scale, std::vector<float> bias);
 
   size_t in_features() const { return in_; }
   size_t out_features() const { return out_; }
@@ -43,8 +48,13 @@ class QuantizedLinear {
   // The same with the int32 products computed by plain loops: the reference the SIMD path is tested
   // against.
   void forward_reference(const QuantizedActivations& x, size_t rows, std::vector<float>* y) const;
+  // The exact int32 products alone: acc[rows x out] = sum_k (x_q - x_zp)(w - w_zp). `acc` is
+  // resized. For the operators that rescale or add in their own order (LSTM, ConvInteger).
+  void accumulate(const QuantizedActivations& x, size_t rows, std::vector<int32_t>* acc) const;
+  float weight_scale(size_t n) const { return w_scale_[n]; }
 
  private:
+  void init(std::span<const int16_t> centred);  // builds pairs_ and blocked_ from [in][out]
   void finish(const std::vector<int32_t>& acc, size_t rows, float x_scale,
               std::vector<float>* y) const;
 
@@ -62,6 +72,14 @@ class QuantizedLinear {
 void layer_norm(std::span<const float> x, std::span<const float> skip, size_t cols,
                 std::span<const float> gamma, std::span<const float> beta, float epsilon,
                 std::vector<float>* y);
+
+// ONNX LayerNormalization as onnxruntime 1.32 computes it on this CPU, as far as its intermediate
+// tensors show: sums of x and x² in double, mean = float(Σx / n), inv = 1 / sqrtf(float(Σx²/n -
+// mean²) + epsilon), y = fma((x - mean) · inv, gamma, beta). This reproduces onnxruntime's rows
+// exactly on 75-80 % of them; the others differ by one ulp of inv (docs/kokoro.md, "Parity").
+// layer_norm above is the older kernel's arithmetic, which SkipLayerNormalization still matches.
+void layer_norm_onnx(std::span<const float> x, size_t cols, std::span<const float> gamma,
+                     std::span<const float> beta, float epsilon, std::vector<float>* y);
 
 // com.microsoft FastGelu with bias, in place: x = x + bias[col]; 0.5 x (1 + tanh(√(2/π)(x +
 // 0.044715 x³))).
