@@ -37,6 +37,7 @@ struct CliConfig {
   std::string tgt_lang = "ja";           // nmt: target language (NLLB code such as jpn_Jpan, or ja)
   std::string device = "cpu";            // nmt: cpu|cuda (cuda without a CUDA build is an error)
   bool int8 = false;                     // nmt: int8 weights
+  int beams = 1;                         // nmt: beam search width; 1 = greedy
   // Speech
   std::string tts = "auto";              // auto|openjtalk|espeak|worker:NAME
   std::string voice;                     // Japanese voice (Open JTalk .htsvoice path or name; a worker's

@@ -18,6 +18,7 @@ std::unique_ptr<Translator> load_translator(const CliConfig& config) {
   tc.target_lang = config.tgt_lang;
   tc.device = config.device;
   tc.int8 = config.int8;
+  tc.beams = config.beams;
   return make_translator(tc);
 }
 

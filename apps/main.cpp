@@ -116,6 +116,8 @@ void add_common_options(CLI::App& app, CliConfig& c) {
   app.add_option("--device", c.device, "nmt: cpu or cuda (cuda needs a CUDA build; never falls back)")
       ->capture_default_str()->group(kTranslate);
   app.add_flag("--int8", c.int8, "nmt: int8 weights (per-row symmetric) with int8 products")->group(kTranslate);
+  app.add_option("--beams", c.beams, "nmt: beam search width (1 = greedy; as transformers' num_beams)")
+      ->capture_default_str()->group(kTranslate);
 
   const std::string kSpeech = "Speech";
   app.add_option("--tts", c.tts,

@@ -27,6 +27,7 @@ struct TranslatorConfig {
   std::string target_lang = "ja";  // nmt: an NLLB code (jpn_Jpan) or a short code that maps to one
   std::string device = "cpu";      // nmt: cpu | cuda (strict: cuda without a CUDA build is an error)
   bool int8 = false;               // nmt: int8 weights (per-row symmetric) instead of fp32
+  int beams = 1;                   // nmt: beam search width (transformers' num_beams); 1 = greedy
 };
 
 class Translator {

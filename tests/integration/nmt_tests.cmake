@@ -11,6 +11,13 @@ endfunction()
 
 nmt_test(translate_nllb ${NMT_CHECK} ${NMT_GOLDEN}/tiny-nllb.golden.json ${NMT_GOLDEN}/tiny-nllb)
 nmt_test(translate_marian ${NMT_CHECK} ${NMT_GOLDEN}/tiny-marian.golden.json ${NMT_GOLDEN}/tiny-marian)
+# Beam search (--beams 2 and 4) against transformers' generate(num_beams=N).
+foreach(model tiny-nllb tiny-marian)
+  foreach(beams 2 4)
+    nmt_test(translate_${model}_beams${beams} ${NMT_CHECK} ${NMT_GOLDEN}/${model}.beams.json ${NMT_GOLDEN}/${model}
+      --beams ${beams})
+  endforeach()
+endforeach()
 # int8 weights must still translate every line (not compared with transformers' fp32 text).
 nmt_test(translate_int8 bash -c "head -3 \"$1\" | \"$0\" translate --translate nmt --model \"$2\" --int8 --max-tokens 8 | grep -c . | grep -qx 3"
   $<TARGET_FILE:stream-tts> ${NMT_GOLDEN}/tiny-nllb.inputs.txt ${NMT_GOLDEN}/tiny-nllb)

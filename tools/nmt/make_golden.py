@@ -3,7 +3,10 @@
 tests/golden/nmt/ (committed; CI compares the C++ `nmt` backend against them without Python).
 
 Run with the venv of scripts/setup-nmt-eval.sh:
-    ~/.cache/stream-tts/venv-nmt/bin/python tools/nmt/make_golden.py [--out tests/golden/nmt]
+    ~/.cache/stream-tts/venv-nmt/bin/python tools/nmt/make_golden.py [--out tests/golden/nmt] [--beams-only]
+
+Besides greedy outputs (<model>.golden.json) it records beam search for 2 and 4 beams
+(<model>.beams.json, record_beams); --beams-only rewrites just those from the committed models.
 
 Reproducible: SentencePiece is trained single-threaded on a fixed input, torch is seeded, and the
 package versions are pinned by the setup script. The NLLB-style model is saved as F32, the Marian-style
@@ -192,11 +195,66 @@ def make_marian(pairs, out_dir, work):
     return {"model": "tiny-marian", "cases": cases, "logits": logits}
 
 
+def record_beams(out_dir, name, beam_counts):
+    """Beam-search outputs of the committed tiny models: <name>.beams.json.
+
+    Loads the model directory as a user would (from_pretrained; the Marian model's F16 weights become
+    the same fp32 values the greedy reference ran, and its position tables are recomputed), checks
+    that greedy decoding still gives the committed greedy ids, then runs generate(num_beams=N,
+    do_sample=False) with the generation_config defaults (length_penalty, early_stopping) for N in
+    beam_counts. Each case keeps the output ids and transformers' sequence score; the tests require
+    identical ids for every case (beam search ranks sums of log-probabilities; with init_std 0.2 the
+    sums of these cases are far enough apart that the C++ fp32 scores choose the same beams).
+    """
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    model_dir = os.path.join(out_dir, name)
+    with open(os.path.join(out_dir, name + ".golden.json"), encoding="utf-8") as f:
+        greedy = json.load(f)
+    model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, torch_dtype=torch.float32).eval()
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    kwargs = {}
+    result = {}
+    if name == "tiny-nllb":
+        kwargs["forced_bos_token_id"] = tok.convert_tokens_to_ids("jpn_Jpan")
+        result.update(src_lang="eng_Latn", tgt_lang="jpn_Jpan")
+    result |= {"model": name, "max_new_tokens": MAX_NEW_TOKENS, "length_penalty": model.generation_config.length_penalty,
+              "early_stopping": model.generation_config.early_stopping, "beams": {}}
+    for case in greedy["cases"]:
+        x = torch.tensor([case["source_ids"]])
+        with torch.no_grad():
+            out = model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=False, num_beams=1,
+                                 max_new_tokens=MAX_NEW_TOKENS, **kwargs)
+        assert out[0].tolist() == case["output_ids"], (name, case["text"])
+    for n in beam_counts:
+        cases = []
+        for case in greedy["cases"]:
+            x = torch.tensor([case["source_ids"]])
+
+            with torch.no_grad():
+                out = model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=False,
+                                     num_beams=n, max_new_tokens=MAX_NEW_TOKENS, output_scores=True,
+                                     return_dict_in_generate=True, **kwargs)
+            cases.append({"text": case["text"], "source_ids": case["source_ids"],
+                          "output_ids": out.sequences[0].tolist(),
+                          "score": round(float(out.sequences_scores[0]), 6),
+                          "output_text": tok.decode(out.sequences[0], skip_special_tokens=True)})
+        result["beams"][str(n)] = cases
+        print(f"{name}: beams {n}: {len(cases)} cases")
+    with open(os.path.join(out_dir, name + ".beams.json"), "w", encoding="utf-8") as f:
+        json.dump(result, f, ensure_ascii=False, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "golden", "nmt"))
+    ap.add_argument("--beams-only", action="store_true",
+                    help="keep the committed models; only (re)write <model>.beams.json for beams 2 and 4")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.beams_only:
+        for name in ("tiny-nllb", "tiny-marian"):
+            record_beams(args.out, name, (2, 4))
+        return
     pairs = read_dev(DEV)
     with tempfile.TemporaryDirectory() as work:
         for name, fn in (("tiny-nllb", make_nllb), ("tiny-marian", make_marian)):
@@ -214,6 +272,7 @@ def main():
                 f.write("".join(c["output_text"] + "\n" for c in golden["cases"]))
             clear = sum(c["all_steps_clear"] for c in golden["cases"])
             print(f"{name}: {len(golden['cases'])} cases, {clear} with every step clear")
+            record_beams(args.out, name, (2, 4))
 
 
 if __name__ == "__main__":

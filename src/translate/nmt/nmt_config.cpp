@@ -59,6 +59,20 @@ void read_generation(dom::object g, NmtConfig* c, const std::string& file) {
       c->eos_token_id = static_cast<int>(first);
     }
   }
+  double penalty;
+  if (g["length_penalty"].get_double().get(penalty) == simdjson::SUCCESS) {
+    c->length_penalty = penalty;
+  } else if (int64_t ip; g["length_penalty"].get_int64().get(ip) == simdjson::SUCCESS) {
+    c->length_penalty = static_cast<double>(ip);
+  }
+  bool early;
+  std::string_view early_text;
+  if (g["early_stopping"].get_bool().get(early) == simdjson::SUCCESS) {
+    c->early_stopping = early ? NmtEarlyStopping::kTrue : NmtEarlyStopping::kFalse;
+  } else if (g["early_stopping"].get_string().get(early_text) == simdjson::SUCCESS) {
+    if (early_text != "never") fail(file, "\"early_stopping\" must be true, false or \"never\"");
+    c->early_stopping = NmtEarlyStopping::kNever;
+  }
   dom::array bad_words;
   if (g["bad_words_ids"].get_array().get(bad_words) == simdjson::SUCCESS) {
     c->suppressed_token_ids.clear();

@@ -16,6 +16,9 @@ enum class NmtArch {
   kMarian,  // MarianMT (OPUS-MT): post-LayerNorm, sin|cos positions from 0, final_logits_bias
 };
 
+// generation_config.json "early_stopping" (beam search): true, false or "never".
+enum class NmtEarlyStopping { kFalse, kTrue, kNever };
+
 struct NmtConfig {
   NmtArch arch = NmtArch::kM2M100;
   std::string model_type;             // config.json "model_type"
@@ -44,6 +47,8 @@ struct NmtConfig {
   std::optional<int> forced_eos_token_id;  // forced as the last token when max_length is reached
   std::vector<int> suppressed_token_ids;   // single-token bad_words_ids (Marian: the pad token)
   int max_length = 200;                    // total decoder length bound when no max_new_tokens is given
+  double length_penalty = 1.0;             // beam search: a finished beam scores sum_logprobs / length^this
+  NmtEarlyStopping early_stopping = NmtEarlyStopping::kFalse;  // beam search: when a sentence is done
 
   int encoder_head_dim() const { return d_model / encoder_heads; }
   int decoder_head_dim() const { return d_model / decoder_heads; }

@@ -102,7 +102,7 @@ void NmtRunner::self_attention_block(const NmtAttentionWeights& w, const float* 
   cpu::linear(w.out, a_.data(), rows, out);
 }
 
-Status NmtRunner::encode(const std::vector<int>& source_ids, int max_decoder_tokens) {
+Status NmtRunner::encode(const std::vector<int>& source_ids, int max_decoder_tokens, int beams) {
   const NmtConfig& c = model_->config;
   const NmtWeights& w = *model_->weights;
   const int d = c.d_model;
@@ -156,9 +156,11 @@ Status NmtRunner::encode(const std::vector<int>& source_ids, int max_decoder_tok
   source_len_ = s;
   decoder_len_ = 0;
   capacity_ = std::max(1, max_decoder_tokens);
+  beams_ = std::max(1, beams);
+  rows_ = 1;
   for (int l = 0; l < c.decoder_layers; ++l) {
-    self_k_[l].resize(static_cast<size_t>(capacity_) * d);
-    self_v_[l].resize(static_cast<size_t>(capacity_) * d);
+    self_k_[l].resize(static_cast<size_t>(beams_) * capacity_ * d);
+    self_v_[l].resize(static_cast<size_t>(beams_) * capacity_ * d);
   }
   return Status::ok();
 }
@@ -171,9 +173,12 @@ Result<const float*> NmtRunner::step(int token) {
 const float* NmtRunner::logits() {
   const NmtConfig& c = model_->config;
   const NmtWeights& w = *model_->weights;
-  logits_.resize(c.decoder_vocab_size);
-  cpu::linear(w.lm_head, x_.data(), 1, logits_.data());
-  if (!w.final_logits_bias.empty()) cpu::add_inplace(logits_.data(), w.final_logits_bias.data(), logits_.size());
+  const size_t vocab = c.decoder_vocab_size;
+  logits_.resize(static_cast<size_t>(rows_) * vocab);
+  cpu::linear(w.lm_head, x_.data(), rows_, logits_.data());
+  if (!w.final_logits_bias.empty()) {
+    for (int b = 0; b < rows_; ++b) cpu::add_inplace(logits_.data() + b * vocab, w.final_logits_bias.data(), vocab);
+  }
   return logits_.data();
 }
 
@@ -183,14 +188,19 @@ int NmtRunner::argmax(const std::vector<int>& excluded) {
                             w.final_logits_bias.empty() ? nullptr : w.final_logits_bias.data(), excluded);
 }
 
-Status NmtRunner::advance(int token) {
+Status NmtRunner::advance(int token) { return advance_beams(&token, 1); }
+
+Status NmtRunner::advance_beams(const int* tokens, int rows) {
   const NmtConfig& c = model_->config;
   const NmtWeights& w = *model_->weights;
   const int d = c.d_model;
   if (source_len_ == 0) return Status(StatusCode::kInternal, "step() before encode()");
   if (decoder_len_ >= capacity_) return Status(StatusCode::kInternal, "decoder cache is full");
-  if (token < 0 || token >= c.decoder_vocab_size) {
-    return Status(StatusCode::kInvalidArgument, fmt::format("token id {} out of range", token));
+  if (rows < 1 || rows > beams_) return Status(StatusCode::kInternal, "more rows than the cache has beams");
+  for (int b = 0; b < rows; ++b) {
+    if (tokens[b] < 0 || tokens[b] >= c.decoder_vocab_size) {
+      return Status(StatusCode::kInvalidArgument, fmt::format("token id {} out of range", tokens[b]));
+    }
   }
   if (c.arch == NmtArch::kMarian && decoder_len_ >= c.max_position_embeddings) {
     return Status(StatusCode::kInvalidArgument, "decoder reached max_position_embeddings");
@@ -199,59 +209,94 @@ Status NmtRunner::advance(int token) {
   const int heads = c.decoder_heads, hd = c.decoder_head_dim();
   const float q_scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const float eps = c.layer_norm_eps;
-  x_.resize(d);
-  h_.resize(d);
-  q_.resize(d);
-  a_.resize(d);
-  f_.resize(std::max<size_t>(f_.size(), c.decoder_ffn_dim));
+  const size_t n = static_cast<size_t>(rows) * d;
+  const size_t beam_stride = static_cast<size_t>(capacity_) * d;  // one beam's cache in a layer
+  x_.resize(n);
+  h_.resize(n);
+  q_.resize(n);
+  k_.resize(n);
+  v_.resize(n);
+  a_.resize(n);
+  f_.resize(std::max<size_t>(f_.size(), static_cast<size_t>(rows) * c.decoder_ffn_dim));
   scores_.resize(std::max<size_t>({scores_.size(), static_cast<size_t>(capacity_), static_cast<size_t>(source_len_)}));
-  embed(w.decoder_embed, token, t, x_.data());
+  for (int b = 0; b < rows; ++b) embed(w.decoder_embed, tokens[b], t, x_.data() + static_cast<size_t>(b) * d);
   for (int l = 0; l < c.decoder_layers; ++l) {
     const NmtLayerWeights& layer = w.decoder[l];
     float* kc = self_k_[l].data();
     float* vc = self_v_[l].data();
-    // Self-attention over the cache plus this token.
+    // Self-attention over each beam's cache plus its new token.
     const float* in = x_.data();
     if (c.normalize_before) {
-      norm(layer.self_attn_norm, x_.data(), 1, d, eps, h_.data());
+      norm(layer.self_attn_norm, x_.data(), rows, d, eps, h_.data());
       in = h_.data();
     }
-    cpu::linear(layer.self_attn.q, in, 1, q_.data());
-    cpu::scale_inplace(q_.data(), q_scale, d);
-    cpu::linear(layer.self_attn.k, in, 1, kc + static_cast<size_t>(t) * d);
-    cpu::linear(layer.self_attn.v, in, 1, vc + static_cast<size_t>(t) * d);
-    cpu::attention(q_.data(), 1, kc, vc, t + 1, d, heads, hd, false, t, a_.data(), scores_.data());
-    cpu::linear(layer.self_attn.out, a_.data(), 1, h_.data());
-    cpu::add_inplace(x_.data(), h_.data(), d);
-    if (!c.normalize_before) norm(layer.self_attn_norm, x_.data(), 1, d, eps, x_.data());
-    // Cross-attention over the encoder output.
+    cpu::linear(layer.self_attn.q, in, rows, q_.data());
+    cpu::scale_inplace(q_.data(), q_scale, n);
+    if (rows == 1) {  // straight into the cache
+      cpu::linear(layer.self_attn.k, in, 1, kc + static_cast<size_t>(t) * d);
+      cpu::linear(layer.self_attn.v, in, 1, vc + static_cast<size_t>(t) * d);
+    } else {
+      cpu::linear(layer.self_attn.k, in, rows, k_.data());
+      cpu::linear(layer.self_attn.v, in, rows, v_.data());
+      for (int b = 0; b < rows; ++b) {
+        std::copy_n(k_.data() + static_cast<size_t>(b) * d, d, kc + b * beam_stride + static_cast<size_t>(t) * d);
+        std::copy_n(v_.data() + static_cast<size_t>(b) * d, d, vc + b * beam_stride + static_cast<size_t>(t) * d);
+      }
+    }
+    for (int b = 0; b < rows; ++b) {
+      const size_t o = static_cast<size_t>(b) * d;
+      cpu::attention(q_.data() + o, 1, kc + b * beam_stride, vc + b * beam_stride, t + 1, d, heads, hd, false, t,
+                     a_.data() + o, scores_.data());
+    }
+    cpu::linear(layer.self_attn.out, a_.data(), rows, h_.data());
+    cpu::add_inplace(x_.data(), h_.data(), n);
+    if (!c.normalize_before) norm(layer.self_attn_norm, x_.data(), rows, d, eps, x_.data());
+    // Cross-attention over the encoder output (shared by every beam).
     in = x_.data();
     if (c.normalize_before) {
-      norm(layer.cross_attn_norm, x_.data(), 1, d, eps, h_.data());
+      norm(layer.cross_attn_norm, x_.data(), rows, d, eps, h_.data());
       in = h_.data();
     }
-    cpu::linear(layer.cross_attn.q, in, 1, q_.data());
-    cpu::scale_inplace(q_.data(), q_scale, d);
-    cpu::attention(q_.data(), 1, cross_k_[l].data(), cross_v_[l].data(), source_len_, d, heads, hd, false, 0,
-                   a_.data(), scores_.data());
-    cpu::linear(layer.cross_attn.out, a_.data(), 1, h_.data());
-    cpu::add_inplace(x_.data(), h_.data(), d);
-    if (!c.normalize_before) norm(layer.cross_attn_norm, x_.data(), 1, d, eps, x_.data());
+    cpu::linear(layer.cross_attn.q, in, rows, q_.data());
+    cpu::scale_inplace(q_.data(), q_scale, n);
+    for (int b = 0; b < rows; ++b) {
+      const size_t o = static_cast<size_t>(b) * d;
+      cpu::attention(q_.data() + o, 1, cross_k_[l].data(), cross_v_[l].data(), source_len_, d, heads, hd, false, 0,
+                     a_.data() + o, scores_.data());
+    }
+    cpu::linear(layer.cross_attn.out, a_.data(), rows, h_.data());
+    cpu::add_inplace(x_.data(), h_.data(), n);
+    if (!c.normalize_before) norm(layer.cross_attn_norm, x_.data(), rows, d, eps, x_.data());
     // Feed-forward.
     in = x_.data();
     if (c.normalize_before) {
-      norm(layer.final_norm, x_.data(), 1, d, eps, h_.data());
+      norm(layer.final_norm, x_.data(), rows, d, eps, h_.data());
       in = h_.data();
     }
-    cpu::linear(layer.fc1, in, 1, f_.data());
-    cpu::activate(c.activation, f_.data(), c.decoder_ffn_dim);
-    cpu::linear(layer.fc2, f_.data(), 1, h_.data());
-    cpu::add_inplace(x_.data(), h_.data(), d);
-    if (!c.normalize_before) norm(layer.final_norm, x_.data(), 1, d, eps, x_.data());
+    cpu::linear(layer.fc1, in, rows, f_.data());
+    cpu::activate(c.activation, f_.data(), static_cast<size_t>(rows) * c.decoder_ffn_dim);
+    cpu::linear(layer.fc2, f_.data(), rows, h_.data());
+    cpu::add_inplace(x_.data(), h_.data(), n);
+    if (!c.normalize_before) norm(layer.final_norm, x_.data(), rows, d, eps, x_.data());
   }
-  if (c.normalize_before) norm(w.decoder_norm, x_.data(), 1, d, eps, x_.data());
+  if (c.normalize_before) norm(w.decoder_norm, x_.data(), rows, d, eps, x_.data());
+  rows_ = rows;
   ++decoder_len_;
   return Status::ok();
+}
+
+void NmtRunner::reorder_beams(const std::vector<int>& parents) {
+  const int d = model_->config.d_model;
+  const size_t beam_stride = static_cast<size_t>(capacity_) * d;
+  const size_t used = static_cast<size_t>(decoder_len_) * d;
+  for (auto* caches : {&self_k_, &self_v_}) {
+    for (auto& cache : *caches) {
+      reorder_.assign(cache.begin(), cache.begin() + static_cast<ptrdiff_t>(parents.size() * beam_stride));
+      for (size_t b = 0; b < parents.size(); ++b) {
+        std::copy_n(reorder_.data() + parents[b] * beam_stride, used, cache.data() + b * beam_stride);
+      }
+    }
+  }
 }
 
 Result<std::vector<int>> greedy_generate(NmtRunner& runner, const std::vector<int>& source_ids,

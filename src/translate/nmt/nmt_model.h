@@ -31,17 +31,22 @@ class NmtRunner {
   explicit NmtRunner(std::shared_ptr<const NmtModel> model);
 
   // Runs the encoder on `source_ids`, computes every decoder layer's cross-attention K/V and clears the
-  // self-attention cache; `max_decoder_tokens` bounds the decoder length (cache capacity).
-  Status encode(const std::vector<int>& source_ids, int max_decoder_tokens);
+  // self-attention cache; `max_decoder_tokens` bounds the decoder length (cache capacity) and `beams`
+  // the number of sequences decoded side by side (beam search).
+  Status encode(const std::vector<int>& source_ids, int max_decoder_tokens, int beams = 1);
   // Feeds the next decoder token; returns the logits for the token after it (decoder vocabulary
   // entries). The pointer is valid until the next call. Same as advance() then logits().
   Result<const float*> step(int token);
   // Feeds the next decoder token through every layer, up to the final hidden state; the LM head
   // runs only when logits() or argmax() asks for it (a forced token needs neither).
   Status advance(int token);
-  // The logits after the last advance() (decoder vocabulary entries), valid until the next call.
+  // Feeds one token to each of the first `rows` (<= beams) sequences, one decoder step for all.
+  Status advance_beams(const int* tokens, int rows);
+  // Beam b's cache becomes a copy of beam parents[b]'s (beam search keeps the best continuations).
+  void reorder_beams(const std::vector<int>& parents);
+  // The logits after the last advance: [rows, decoder vocabulary], valid until the next call.
   const float* logits();
-  // The index of the largest logit after the last advance(), `excluded` ids skipped, first on ties:
+  // The index of the largest logit after the last advance() of one row, `excluded` ids skipped, first on ties:
   // exactly std::max_element over logits(), but reading an fp32 LM head as int8 when the model was
   // loaded with its screen (nn::cpu::linear_argmax).
   int argmax(const std::vector<int>& excluded);
@@ -56,20 +61,29 @@ class NmtRunner {
   int source_len_ = 0;
   int decoder_len_ = 0;
   int capacity_ = 0;
+  int beams_ = 1;  // sequences the caches hold
+  int rows_ = 1;   // sequences fed by the last advance
   std::vector<std::vector<float>> cross_k_, cross_v_;  // per decoder layer: [source_len, d]
   std::vector<std::vector<float>> self_k_, self_v_;    // per decoder layer: [capacity, d]
   // Scratch, sized on first use.
-  std::vector<float> x_, h_, q_, k_, v_, a_, f_, scores_, logits_;
+  std::vector<float> x_, h_, q_, k_, v_, a_, f_, scores_, logits_, reorder_;
 };
 
 struct GenerateOptions {
   int max_new_tokens = 256;           // transformers' max_new_tokens
   std::optional<int> forced_bos;      // forced as the first generated token (NLLB target language)
+  int num_beams = 1;                  // beam_generate: transformers' num_beams
 };
 
 // Greedy decoding as transformers' generate(do_sample=False, num_beams=1). Returns the decoder sequence
 // including decoder_start_token_id (like generate's `sequences`). kCancelled when `stop` fires.
 Result<std::vector<int>> greedy_generate(NmtRunner& runner, const std::vector<int>& source_ids,
                                          const GenerateOptions& options, std::stop_token stop = {});
+
+// Beam search as transformers' generate(do_sample=False, num_beams=N) with the model's
+// length_penalty and early_stopping (generation_config.json), forced BOS/EOS and suppressed tokens;
+// the best hypothesis as generate's `sequences` (num_return_sequences=1). num_beams 1 is greedy.
+Result<std::vector<int>> beam_generate(NmtRunner& runner, const std::vector<int>& source_ids,
+                                       const GenerateOptions& options, std::stop_token stop = {});
 
 }  // namespace stream_tts

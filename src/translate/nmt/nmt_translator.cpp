@@ -51,6 +51,10 @@ std::string validate_nmt_config(const TranslatorConfig& config) {
   }
 #endif
   if (config.max_tokens < 1) add("--max-tokens must be positive");
+  if (config.beams < 1 || config.beams > 16) add("--beams must be 1..16");
+  if (config.device == "cuda" && config.beams > 1) {
+    add("--beams > 1: beam search runs on the CPU only (--device cpu); the CUDA path decodes greedily");
+  }
   return problems;
 }
 
@@ -76,7 +80,8 @@ NmtTranslator::NmtTranslator(const TranslatorConfig& config) : impl_(std::make_u
   }
 #endif
   if (!impl_->model) {
-    impl_->model = NmtModel::load(config.model, config.int8, /*argmax_screen=*/!config.int8);
+    // Greedy fp32 decoding reads the LM head through its int8 screen (exact argmax, nmt_model.h).
+    impl_->model = NmtModel::load(config.model, config.int8, /*argmax_screen=*/!config.int8 && config.beams == 1);
     impl_->runner = std::make_unique<NmtRunner>(impl_->model);
   }
   impl_->tokenizer = NmtTokenizer::load(config.model, impl_->model->config, config.source_lang, config.target_lang);
@@ -99,11 +104,12 @@ Result<std::string> NmtTranslator::translate(std::string_view sentence, std::sto
   options.max_new_tokens = impl_->config.max_tokens;
   options.forced_bos = impl_->tokenizer->forced_bos();
   if (!options.forced_bos) options.forced_bos = impl_->model->config.forced_bos_token_id;
+  options.num_beams = impl_->config.beams;
 #if STREAM_TTS_HAVE_CUDA
   auto ids = impl_->cuda ? impl_->cuda->generate(impl_->source_ids, options, stop)
-                         : greedy_generate(*impl_->runner, impl_->source_ids, options, stop);
+                         : beam_generate(*impl_->runner, impl_->source_ids, options, stop);
 #else
-  auto ids = greedy_generate(*impl_->runner, impl_->source_ids, options, stop);
+  auto ids = beam_generate(*impl_->runner, impl_->source_ids, options, stop);
 #endif
   if (!ids) return ids.status();
   impl_->output_ids = std::move(ids.value());

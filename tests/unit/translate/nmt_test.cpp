@@ -217,6 +217,45 @@ TEST_P(NmtGolden, Int8StaysCloseToFp32) {
   EXPECT_GE(agree, total * 3 / 4);
 }
 
+TEST_P(NmtGolden, BeamSearchIdsMatchTransformers) {
+  // <model>.beams.json: generate(num_beams=N, do_sample=False) for N = 2 and 4 (make_golden.py).
+  const std::string name = GetParam();
+  simdjson::dom::parser parser;
+  simdjson::dom::element root = parser.load(kGolden + "/" + name + ".beams.json");
+  const int max_new_tokens = static_cast<int>(int64_t(root["max_new_tokens"]));
+  for (auto [beams_key, cases] : simdjson::dom::object(root["beams"])) {
+    const int beams = std::stoi(std::string(beams_key));
+    TranslatorConfig tc;
+    tc.backend = "nmt";
+    tc.model = kGolden + "/" + name;
+    tc.source_lang = "eng_Latn";
+    tc.target_lang = "jpn_Jpan";
+    tc.max_tokens = max_new_tokens;
+    tc.threads = 1 + beams % 3;  // 1 and 2 threads
+    tc.beams = beams;
+    NmtTranslator translator(tc);
+    int cases_seen = 0, differs_from_greedy = 0;
+    for (auto k : simdjson::dom::array(cases)) {
+      const std::string text{std::string_view(k["text"])};
+      auto r = translator.translate(text);
+      ASSERT_TRUE(r) << r.status().to_string();
+      EXPECT_EQ(translator.last_source_ids(), ints(k["source_ids"]));
+      EXPECT_EQ(translator.last_output_ids(), ints(k["output_ids"])) << beams << " beams: " << text;
+      EXPECT_EQ(r.value(), std::string(std::string_view(k["output_text"]))) << beams << " beams: " << text;
+      ++cases_seen;
+    }
+    EXPECT_EQ(cases_seen, 24);
+    // The set must exercise beam search: some outputs differ from greedy decoding.
+    const Golden g = read_golden(name);
+    auto it = simdjson::dom::array(cases).begin();
+    for (const auto& k : g.cases) {
+      differs_from_greedy += ints((*it)["output_ids"]) != k.output_ids;
+      ++it;
+    }
+    EXPECT_GT(differs_from_greedy, 0) << beams << " beams";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, NmtGolden, ::testing::Values("tiny-nllb", "tiny-marian"));
 
 TEST(NmtConfig, ReportsProblemsNamingTheFile) {
@@ -251,6 +290,14 @@ TEST(NmtConfig, GenerationConfigOverridesConfig) {
   EXPECT_EQ(c.forced_eos_token_id, 0);
   EXPECT_EQ(c.suppressed_token_ids, std::vector<int>{9});
   EXPECT_EQ(c.decoder_vocab_size, 10);
+  // Beam-search settings: transformers' defaults unless the file sets them.
+  EXPECT_EQ(c.length_penalty, 1.0);
+  EXPECT_EQ(c.early_stopping, NmtEarlyStopping::kFalse);
+  const NmtConfig b = parse_nmt_config(config, R"({"length_penalty":0.6,"early_stopping":"never"})", "/m");
+  EXPECT_EQ(b.length_penalty, 0.6);
+  EXPECT_EQ(b.early_stopping, NmtEarlyStopping::kNever);
+  EXPECT_EQ(parse_nmt_config(config, R"({"early_stopping":true})", "/m").early_stopping, NmtEarlyStopping::kTrue);
+  EXPECT_THROW(parse_nmt_config(config, R"({"early_stopping":"soon"})", "/m"), Error);
 }
 
 class NmtBadModel : public ::testing::Test {
@@ -311,6 +358,18 @@ TEST_F(NmtBadModel, CorruptTokenizerAndShapeMismatchAreErrors) {
   { std::ofstream(dir_ / "config.json") << config; }
   e = load_error();
   EXPECT_NE(e.find("shape"), std::string::npos) << e;
+}
+
+TEST(NmtTranslator, BeamsAreCheckedAndCpuOnly) {
+  TranslatorConfig tc;
+  tc.backend = "nmt";
+  tc.model = kGolden + "/tiny-nllb";
+  tc.beams = 0;
+  EXPECT_NE(validate_nmt_config(tc).find("--beams"), std::string::npos);
+  tc.beams = 4;
+  EXPECT_EQ(validate_nmt_config(tc), "");
+  tc.device = "cuda";
+  EXPECT_NE(validate_nmt_config(tc).find("--beams > 1"), std::string::npos);
 }
 
 TEST(NmtTranslator, CudaWithoutACudaBuildIsAnError) {
