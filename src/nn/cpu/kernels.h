@@ -17,9 +17,9 @@ enum class Activation { kRelu, kGelu, kGeluTanh, kSilu };
 // Threads for every kernel below (process-wide: OpenBLAS and our pool have one each). n >= 1.
 void set_threads(int n);
 
-// y[rows, out] = x[rows, in] · Wᵀ + b. fp32 weights: an AVX2 matrix-vector kernel for one row, OpenBLAS
-// sgemm for several. int8 weights: each row of x
-// is quantized to int8 on the fly (symmetric, per row) and multiplied in int32 (AVX2 when present).
+// y[rows, out] = x[rows, in] · Wᵀ + b. fp32 weights: an AVX2 matrix-vector kernel for one row, our
+// own AVX-512 or OpenBLAS sgemm for several (gemm_f32.h). int8 weights: each row of x is quantized to
+// int8 on the fly (symmetric, per row) and multiplied in int32 (AVX-512 VNNI or AVX2 when present).
 void linear(const Linear& layer, const float* x, int rows, float* y);
 
 // The index of the largest of y = W·x + b (+ add, when not null) over one row x, skipping `excluded`
@@ -44,7 +44,8 @@ void scale_inplace(float* y, float s, size_t n);       // y *= s
 void attention(const float* q, int tq, const float* k, const float* v, int tk, int kv_stride, int heads,
                int head_dim, bool causal, int q_offset, float* out, float* scratch);
 
-// Name of the int8 dot-product kernel chosen at run time ("avx2" or "scalar"), for logs and benchmarks.
+// Name of the int8 dot-product kernel chosen at run time ("avx512vnni", "avx2" or "scalar"), for logs
+// and benchmarks. All give the same int32 sums.
 const char* int8_kernel_name();
 
 }  // namespace stream_tts::nn::cpu

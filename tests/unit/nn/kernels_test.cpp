@@ -1,5 +1,6 @@
 #include "nn/cpu/gemm_f32.h"
 #include "nn/cpu/kernels.h"
+#include "nn/cpu/row_kernels.h"
 #include "nn/cpu/thread_pool.h"
 
 #include <gtest/gtest.h>
@@ -71,6 +72,28 @@ TEST(Kernels, LinearInt8IsCloseToFp32) {
     }
     // Two roundings to 1/254 of the range each: about 1 % relative error in the products.
     EXPECT_LT(std::sqrt(err / norm), 0.02) << rows << " rows, kernel " << int8_kernel_name();
+  }
+}
+
+TEST(Kernels, Int8DotsAreExact) {
+  // The run-time kernel (AVX-512 VNNI, AVX2 or scalar) must give the exact int32 sums, whatever the
+  // length (64-byte blocks, 32-byte blocks, tails) and the sign pattern, extremes -127/127 included.
+  std::mt19937 rng(6);
+  std::uniform_int_distribution<int> value(-127, 127);
+  for (int in : {1, 31, 64, 133, 200, 1024}) {
+    const int out = 11;
+    std::vector<int8_t> x(in), w(static_cast<size_t>(out) * in);
+    for (auto& v : x) v = static_cast<int8_t>(value(rng));
+    for (auto& v : w) v = static_cast<int8_t>(value(rng));
+    x[0] = -127;
+    w[0] = 127;
+    std::vector<int32_t> acc(out);
+    int8_dot_rows(x.data(), w.data(), in, 0, out, acc.data());
+    for (int n = 0; n < out; ++n) {
+      int32_t want = 0;
+      for (int k = 0; k < in; ++k) want += int32_t(x[k]) * w[static_cast<size_t>(n) * in + k];
+      ASSERT_EQ(acc[n], want) << int8_kernel_name() << " in " << in << " row " << n;
+    }
   }
 }
 
