@@ -29,8 +29,11 @@ build() {
 }
 
 check() {
-  for arch in tiny-m2m tiny-marian; do
-    python3 $py make-model --arch $arch --dir "$work/$arch"
+  # tiny-m2m-hd64: head_dim 64, the shape the persistent decode kernel serves (the others fall back).
+  python3 $py make-model --arch tiny-m2m --dir "$work/tiny-m2m-hd64" \
+    --set d_model=256 encoder_attention_heads=4 decoder_attention_heads=4 encoder_ffn_dim=512 decoder_ffn_dim=512
+  for arch in tiny-m2m-hd64 tiny-m2m tiny-marian; do
+    [[ $arch == tiny-m2m-hd64 ]] || python3 $py make-model --arch $arch --dir "$work/$arch"
     log "memcheck $arch"
     compute-sanitizer --tool memcheck --error-exitcode 9 python3 $py smoke --lib "$b/libnmt_cuda_bench.so" \
       --dir "$work/$arch" >"$work/memcheck-$arch.log" 2>&1 && log "memcheck $arch clean" ||

@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "nn/cuda/device_utils.cuh"
+#include "nn/cuda/gemv_math.cuh"
 
 namespace stream_tts::nn::cuda {
 namespace {
@@ -16,57 +17,6 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr int kLoadsInFlight = 16;  // 16-byte weight loads per lane per row group
-
-__device__ __forceinline__ uint4 load_weights(const uint4* p) {
-  uint4 v;
-  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "l"(p));
-  return v;
-}
-
-__device__ __forceinline__ float dot8_half(const uint4& w, const float* x) {
-  const float4 x0 = *reinterpret_cast<const float4*>(x);
-  const float4 x1 = *reinterpret_cast<const float4*>(x + 4);
-  const float2 w0 = __half22float2(*reinterpret_cast<const __half2*>(&w.x));
-  const float2 w1 = __half22float2(*reinterpret_cast<const __half2*>(&w.y));
-  const float2 w2 = __half22float2(*reinterpret_cast<const __half2*>(&w.z));
-  const float2 w3 = __half22float2(*reinterpret_cast<const __half2*>(&w.w));
-  float s = w0.x * x0.x;
-  s = fmaf(w0.y, x0.y, s);
-  s = fmaf(w1.x, x0.z, s);
-  s = fmaf(w1.y, x0.w, s);
-  s = fmaf(w2.x, x1.x, s);
-  s = fmaf(w2.y, x1.y, s);
-  s = fmaf(w3.x, x1.z, s);
-  s = fmaf(w3.y, x1.w, s);
-  return s;
-}
-
-__device__ __forceinline__ float dot4_int8(unsigned int word, const float4& x) {
-  constexpr float kBias = 8388736.0f;  // 2^23 + 128
-  const unsigned int u = word ^ 0x80808080u;  // int8 b -> unsigned b + 128
-  const float a0 = __uint_as_float(__byte_perm(u, 0x4B000000u, 0x7540)) - kBias;
-  const float a1 = __uint_as_float(__byte_perm(u, 0x4B000000u, 0x7541)) - kBias;
-  const float a2 = __uint_as_float(__byte_perm(u, 0x4B000000u, 0x7542)) - kBias;
-  const float a3 = __uint_as_float(__byte_perm(u, 0x4B000000u, 0x7543)) - kBias;
-  float s = a0 * x.x;
-  s = fmaf(a1, x.y, s);
-  s = fmaf(a2, x.z, s);
-  s = fmaf(a3, x.w, s);
-  return s;
-}
-
-__device__ __forceinline__ float dot16_int8(const uint4& w, const float* x) {
-  const float4* xv = reinterpret_cast<const float4*>(x);
-  return dot4_int8(w.x, xv[0]) + dot4_int8(w.y, xv[1]) + dot4_int8(w.z, xv[2]) + dot4_int8(w.w, xv[3]);
-}
-
-// Float -> unsigned with the same order (larger float, larger key).
-__device__ __forceinline__ unsigned int ordered(float v) {
-  const unsigned int u = __float_as_uint(v);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
 
 // The input vector into shared memory, layer-normed when asked (statistics in one pass: the values
 // are O(1) residual-stream activations, so E[x²] - mean² loses nothing that matters in fp32).

@@ -63,6 +63,61 @@ struct LmHeadArgs {
 void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
 void lm_head(const LmHeadArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
 
+// Whole greedy decode steps of a pre-LN M2M100/NLLB decoder (decoder head_dim 64, ReLU-style FFN) in
+// one cooperative kernel: every launch boundary of the per-kernel path (98 a step for NLLB-600M, ~3.5 us
+// each even with PDL) becomes a grid barrier. Phases: [QKV GEMV (LN fused) -> self-attention -> out GEMV
+// (+x) -> cross-Q GEMV (LN) -> cross-attention -> cross-out GEMV (+x) -> fc1 (LN, act) -> fc2 (+x)] per
+// layer, then final LN + LM head; every block takes the argmax of the per-block maxima itself, so the
+// next step's embedding needs no barrier of its own. Each GEMV warp loads its first weight slice into
+// registers before the barrier that precedes its phase (as the per-kernel GEMVs do before the PDL wait).
+struct DecodeLinear {
+  const void* w = nullptr;  // [n, k] fp16, or int8 with per-row scales
+  const float* scale = nullptr;
+  const float* bias = nullptr;  // never null
+  int n = 0, k = 0;
+  int rows = 1;  // rows per warp (1, 2 or 4): decode_persistent_rows()
+};
+struct DecodeLayer {
+  DecodeLinear qkv, out, cross_q, cross_out, fc1, fc2;
+  const float *self_gamma = nullptr, *self_beta = nullptr;
+  const float *cross_gamma = nullptr, *cross_beta = nullptr;
+  const float *final_gamma = nullptr, *final_beta = nullptr;
+  float* k_cache = nullptr;  // [max_len, d]: row p = key of position p
+  float* v_cache = nullptr;
+  const float* cross_k = nullptr;  // encoder keys (no bias), row stride cross_stride
+  const float* cross_v = nullptr;
+  const float* cross_k_bias = nullptr;
+  const float* cross_v_bias = nullptr;
+};
+struct PersistentDecodeArgs {
+  const DecodeLayer* layers = nullptr;  // device array [n_layers]
+  int n_layers = 0, d = 0, heads = 0;
+  int cross_stride = 0;
+  int max_len = 0;  // bound on both attention lengths (shared memory)
+  float eps = 1e-5f, attn_scale = 1.0f;
+  Act act = Act::kRelu;
+  const uint16_t* embed = nullptr;  // fp16 [vocab, d]; M2M100 positions (p + pad + 1, pad -> zeros)
+  float embed_scale = 1.0f;
+  float pos_step = 0.0f;  // log(10000) / (d/2 - 1), rounded to float as torch does
+  int pad = 1;
+  const float *final_gamma = nullptr, *final_beta = nullptr;
+  DecodeLinear lm_head;
+  float *x = nullptr, *q = nullptr, *qc = nullptr, *attn = nullptr, *f = nullptr, *logits = nullptr;
+  DecodeControl* control = nullptr;  // step is read at entry and advanced per step
+  const int* forced = nullptr;
+  int* tokens = nullptr;
+  const int* suppressed = nullptr;
+  int n_suppressed = 0;
+  unsigned long long* block_best = nullptr;  // [grid] per-block argmax keys
+  int steps = 1;
+};
+// Grid size for decode_persistent (blocks resident at once, at most 2 per SM); 0 when the device cannot
+// launch it cooperatively. max_k = the widest GEMV input (max(d, ffn)).
+int decode_persistent_grid(bool int8, int sm_count, int max_k, int max_len);
+// Rows per warp of an n-row GEMV over `grid` blocks: the fewest that cover n in one pass, at most 4.
+int decode_persistent_rows(int n, int grid);
+void decode_persistent(const PersistentDecodeArgs& a, bool int8, int grid, int max_k, cudaStream_t stream);
+
 // Scaled dot-product attention of `rows` queries (grid heads × rows) over `len` keys, no mask (decoder
 // self-attention only ever sees the cache up to the current position, so no causal mask is needed).
 // len = len_ptr ? *len_ptr + len_add : len_add. Biases (optional) are added to q/k/v as they are read;

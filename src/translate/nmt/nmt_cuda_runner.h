@@ -1,7 +1,8 @@
 // The `nmt` models on an NVIDIA GPU: encoder and greedy decoder entirely on the device, fp16 weights
-// (fp32 sums) or int8 weights with per-row scales, every decode step captured in a CUDA graph whose
-// kernels chain with programmatic dependent launch. Built only with STREAM_TTS_CUDA=ON; this header
-// has no CUDA types, the implementation is under translate/nmt/cuda/.
+// (fp32 sums) or int8 weights with per-row scales; decode steps run in one persistent cooperative
+// kernel (pre-LN NLLB/M2M100) or as CUDA graphs whose kernels chain with programmatic dependent launch.
+// Built only with STREAM_TTS_CUDA=ON; this header has no CUDA types, the implementation is under
+// translate/nmt/cuda/.
 // An NmtCudaRunner owns the device copy of the weights and one sentence's state (cross-attention K/V,
 // self-attention cache, graphs); it belongs to one thread at a time. Several runners may share one
 // NmtModel (the host weights are only read while a runner is constructed).
@@ -35,6 +36,10 @@ struct NmtCudaOptions {
                                     // a 256-thread block per head (H200: 15.1 vs 15.8 ms a sentence)
   bool fuse_attention_out = false;  // decode attention fused with its output projection (one launch
                                     // fewer, but atomicAdd sums and no faster on H200: 16.3 vs 15.8 ms)
+  bool persistent_decode = false;   // pre-LN M2M100/NLLB with head_dim 64 on sm_90+: all decode steps
+                                    // of a launch in one cooperative kernel with grid barriers instead
+                                    // of 8 launches a layer (other models use the per-kernel graphs);
+                                    // H200: 22.3 vs 15.3 ms a sentence so far, hence off
 };
 
 // Empty when CUDA device `device` can run the runner; otherwise why not (no driver, no device, ...).

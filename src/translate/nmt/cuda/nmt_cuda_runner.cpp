@@ -1,8 +1,9 @@
 // NmtCudaRunner: the encoder (cuBLAS GEMMs over [source_len, d] plus our attention/norm kernels) and
-// the greedy decoder (our GEMV/attention kernels, argmax on the device) as CUDA graphs. A decode step
-// is 8 launches per layer plus the embedding and the LM head; graphs of N steps are captured once and
-// replayed, reading the position and token from device memory (DecodeControl), so a sentence costs one
-// host→device copy of its setup, one encoder graph, one or a few decode graphs and a copy of the tokens.
+// the greedy decoder (our GEMV/attention kernels, argmax on the device). Pre-LN NLLB/M2M100 decoders
+// run N steps in one persistent cooperative kernel (grid barriers between phases); other models as
+// CUDA graphs of 8 launches per layer plus the embedding and the LM head, captured once and replayed.
+// Both read the position and token from device memory (DecodeControl), so a sentence costs one
+// host→device copy of its setup, one encoder graph, one or a few decode launches and a copy of the tokens.
 #include "translate/nmt/nmt_cuda_runner.h"
 
 #include <cublas_v2.h>
@@ -76,6 +77,9 @@ struct NmtCudaRunner::Impl {
   float* host_logits = nullptr;  // pinned
   int* host_token = nullptr;     // pinned
   std::map<int, cudaGraphExec_t> encoder_graphs, decode_graphs;
+  // Persistent decode kernel (0 blocks = not used).
+  int persistent_grid = 0, persistent_max_k = 0;
+  kern::PersistentDecodeArgs persistent;
   int source_len = 0, decoder_len = 0, step_capacity = 0;
 
   int ctl_ints() const { return kControlInts + max_src + cap + cap + 1; }
@@ -164,6 +168,7 @@ struct NmtCudaRunner::Impl {
       ST_CUDA_CHECK(cudaMemcpyAsync(suppressed, sup.data(), sup.size() * sizeof(int), cudaMemcpyHostToDevice, stream));
       ST_CUDA_CHECK(cudaStreamSynchronize(stream));
     }
+    if (options.persistent_decode && prop.major >= 9) init_persistent(ffn);
     ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_ctl), ctl_ints() * sizeof(int)));
     ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_logits), cf.decoder_vocab_size * sizeof(float)));
     ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_token), sizeof(int)));
@@ -174,6 +179,95 @@ struct NmtCudaRunner::Impl {
     ST_CUBLAS_CHECK(cublasSetMathMode(cublas, CUBLAS_DEFAULT_MATH));
     // The arena's zero-fills and the legacy-stream copies above must land before our stream's work.
     ST_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+
+  // The persistent decode kernel's arguments, when the model is one it handles.
+  void init_persistent(int ffn) {
+    const NmtConfig& cf = c();
+    const int d = cf.d_model, layers = cf.decoder_layers;
+    if (!cf.normalize_before || cf.arch == NmtArch::kMarian || cf.decoder_head_dim() != 64 || layers == 0) return;
+    const int max_len = std::max(cap, max_src);
+    const int grid = kern::decode_persistent_grid(int8, sm_count, std::max(d, ffn), max_len);
+    if (grid <= 0 || cf.decoder_heads > grid * 8) return;
+    auto lin = [&](const DeviceLinear& l) {
+      kern::DecodeLinear o;
+      o.w = l.w;
+      o.scale = l.scale;
+      o.bias = l.bias;
+      o.n = l.n;
+      o.k = l.k;
+      o.rows = kern::decode_persistent_rows(l.n, grid);
+      return o;
+    };
+    std::vector<kern::DecodeLayer> host(layers);
+    for (int l = 0; l < layers; ++l) {
+      const nmt_cuda::DeviceLayer& L = w.decoder[l];
+      kern::DecodeLayer& o = host[l];
+      o.qkv = lin(L.qkv);
+      o.out = lin(L.out);
+      o.cross_q = lin(L.cross_q);
+      o.cross_out = lin(L.cross_out);
+      o.fc1 = lin(L.fc1);
+      o.fc2 = lin(L.fc2);
+      o.self_gamma = L.self_norm.gamma;
+      o.self_beta = L.self_norm.beta;
+      o.cross_gamma = L.cross_norm.gamma;
+      o.cross_beta = L.cross_norm.beta;
+      o.final_gamma = L.final_norm.gamma;
+      o.final_beta = L.final_norm.beta;
+      o.k_cache = kc[l];
+      o.v_cache = vc[l];
+      o.cross_k = ckv + static_cast<size_t>(2 * d) * l;
+      o.cross_v = ckv + static_cast<size_t>(2 * d) * l + d;
+      o.cross_k_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l;
+      o.cross_v_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l + d;
+    }
+    auto* dev_layers = arena.alloc_n<kern::DecodeLayer>(layers);
+    ST_CUDA_CHECK(cudaMemcpyAsync(dev_layers, host.data(), layers * sizeof(kern::DecodeLayer), cudaMemcpyHostToDevice,
+                                  stream));
+    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+    kern::PersistentDecodeArgs& p = persistent;
+    p.layers = dev_layers;
+    p.n_layers = layers;
+    p.d = d;
+    p.heads = cf.decoder_heads;
+    p.cross_stride = 2 * d * layers;
+    p.max_len = max_len;
+    p.eps = cf.layer_norm_eps;
+    p.attn_scale = 1.0f / std::sqrt(static_cast<float>(cf.decoder_head_dim()));
+    p.act = to_act(cf.activation);
+    p.embed = w.decoder_embed;
+    p.embed_scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
+    p.pos_step = static_cast<float>(std::log(10000.0) / (d / 2 - 1));
+    p.pad = cf.pad_token_id;
+    p.final_gamma = w.decoder_norm.gamma;
+    p.final_beta = w.decoder_norm.beta;
+    p.lm_head = lin(w.lm_head);
+    p.lm_head.rows = 4;
+    p.x = dec_x;
+    p.q = dec_q;
+    p.qc = dec_qc;
+    p.attn = dec_a;
+    p.f = dec_f;
+    p.logits = logits;
+    p.control = control();
+    p.forced = forced();
+    p.tokens = tokens();
+    p.suppressed = suppressed;
+    p.n_suppressed = n_suppressed;
+    p.block_best = arena.alloc_n<unsigned long long>(grid);
+    persistent_grid = grid;
+    persistent_max_k = std::max(d, ffn);
+  }
+
+  // Runs `steps` decode steps (persistent kernel, or the captured graph of that many steps).
+  void launch_decode(int steps) {
+    if (persistent_grid > 0) {
+      persistent.steps = steps;
+      kern::decode_persistent(persistent, int8, persistent_grid, persistent_max_k, stream);
+      return;
+    }
+    ST_CUDA_CHECK(cudaGraphLaunch(decode_graph(steps), stream));
   }
 
   // y[rows, l.n] (row stride ldy) = x[rows, l.k] · Wᵀ, fp16 operands.
@@ -494,11 +588,10 @@ Result<std::vector<int>> NmtCudaRunner::generate(const std::vector<int>& source_
     m.start(source_ids, options.forced_bos.value_or(-1), eos_step, c.forced_eos_token_id.value_or(-1));
     std::vector<int> seq = {c.decoder_start_token_id};
     const int chunk = std::max(1, m.options.steps_per_launch);
-    cudaGraphExec_t graph = m.decode_graph(chunk);
     while (static_cast<int>(seq.size()) < max_length) {
       if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
       const int first = static_cast<int>(seq.size());
-      ST_CUDA_CHECK(cudaGraphLaunch(graph, m.stream));
+      m.launch_decode(chunk);
       for (int token : m.fetch_tokens(first, chunk)) {
         seq.push_back(token);
         if (token == c.eos_token_id || static_cast<int>(seq.size()) >= max_length) return seq;
@@ -517,7 +610,7 @@ Result<std::vector<int>> NmtCudaRunner::generate_forced(const std::vector<int>& 
   if (tokens < 1 || tokens > m.step_capacity) return Status(StatusCode::kInvalidArgument, "bad token count");
   try {
     m.start(source_ids, forced_bos, -1, -1);
-    ST_CUDA_CHECK(cudaGraphLaunch(m.decode_graph(tokens), m.stream));
+    m.launch_decode(tokens);
     return m.fetch_tokens(0, tokens + 1);
   } catch (const Error& e) {
     return e.status();
@@ -550,7 +643,7 @@ Result<const float*> NmtCudaRunner::step(int token) {
     *m.host_token = token;
     ST_CUDA_CHECK(cudaMemcpyAsync(m.tokens() + m.decoder_len, m.host_token, sizeof(int), cudaMemcpyHostToDevice,
                                   m.stream));
-    ST_CUDA_CHECK(cudaGraphLaunch(m.decode_graph(1), m.stream));
+    m.launch_decode(1);
     ST_CUDA_CHECK(cudaMemcpyAsync(m.host_logits, m.logits, c.decoder_vocab_size * sizeof(float),
                                   cudaMemcpyDeviceToHost, m.stream));
     ST_CUDA_CHECK(cudaStreamSynchronize(m.stream));

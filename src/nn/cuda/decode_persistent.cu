@@ -1,0 +1,459 @@
+// Greedy decode steps of a pre-LN encoder-decoder in one cooperative kernel (see kernels.cuh). A decode
+// step at batch 1 is ~100 small dependent pieces of work; launched as kernels (even chained with PDL in
+// a graph) each costs ~3.5 us whatever its bytes. Here the grid stays resident for all steps and the
+// pieces are separated by grid barriers instead.
+//
+// Memory rules inside one launch: everything this kernel writes (x, q, attention output, FFN hidden,
+// K/V cache, per-block argmax keys) is read back with ld.global.cg (L2), never through L1 or the
+// read-only path, which are not coherent between blocks within a launch. Weights, biases, norms,
+// embeddings and the encoder's K/V were written before the launch and may take any path.
+#include <cooperative_groups.h>
+
+#include <cmath>
+
+#include "nn/cuda/device_utils.cuh"
+#include "nn/cuda/gemv_math.cuh"
+
+namespace stream_tts::nn::cuda {
+namespace {
+
+namespace cg = cooperative_groups;
+
+constexpr int kThreads = 256;
+constexpr int kWarps = kThreads / 32;
+constexpr int kLoads = 16;  // 16-byte weight loads per lane per row group
+constexpr int kHeadDim = 64;
+
+// Floats of a warp's attention scratch (scores, then its query): a multiple of 4, for float4 access.
+__host__ __device__ __forceinline__ int score_floats(int max_len) { return (max_len + 3) / 4 * 4; }
+
+size_t smem_bytes(int max_k, int max_len) {
+  const size_t gemv = static_cast<size_t>(max_k) * sizeof(float);
+  const size_t attention = static_cast<size_t>(kWarps) * (score_floats(max_len) + kHeadDim) * sizeof(float);
+  return gemv > attention ? gemv : attention;
+}
+
+// Where a GEMV phase's input vector comes from.
+struct Input {
+  const float* x = nullptr;  // a vector this kernel wrote (read through L2)
+  bool embed = false;        // or the token embedding at a position (M2M100 sinusoidal)
+  int token = 0, pos = 0;
+  float* x_out = nullptr;  // embed: block 0 also stores the embedding here (the residual stream)
+};
+
+__device__ __forceinline__ float4 embed4(const PersistentDecodeArgs& a, int token, int position, int i) {
+  const __half2* e = reinterpret_cast<const __half2*>(reinterpret_cast<const __half*>(a.embed) +
+                                                      static_cast<size_t>(token) * a.d + i);
+  const float2 e0 = __half22float2(e[0]);
+  const float2 e1 = __half22float2(e[1]);
+  float v[4] = {e0.x * a.embed_scale, e0.y * a.embed_scale, e1.x * a.embed_scale, e1.y * a.embed_scale};
+  const int half = a.d / 2;
+  const int p = token == a.pad ? a.pad : position + a.pad + 1;
+  if (p != a.pad) {
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const int c = i + u;
+      if (c < 2 * half) {
+        const int f = c < half ? c : c - half;
+        const float angle = static_cast<float>(p) * expf(static_cast<float>(f) * -a.pos_step);
+        v[u] += c < half ? sinf(angle) : cosf(angle);
+      }
+    }
+  }
+  return make_float4(v[0], v[1], v[2], v[3]);
+}
+
+// The input vector into shared memory, layer-normed when gamma is set (one-pass statistics, as gemv.cu).
+__device__ __forceinline__ void load_input(const PersistentDecodeArgs& a, const Input& in, int k, const float* gamma,
+                                           const float* beta, float* xs, float* scratch) {
+  float sum = 0.0f, sq = 0.0f;
+  for (int i = threadIdx.x * 4; i < k; i += kThreads * 4) {
+    float4 v;
+    if (in.embed) {
+      v = embed4(a, in.token, in.pos, i);
+      if (blockIdx.x == 0) *reinterpret_cast<float4*>(in.x_out + i) = v;
+    } else {
+      v = __ldcg(reinterpret_cast<const float4*>(in.x + i));
+    }
+    *reinterpret_cast<float4*>(xs + i) = v;
+    sum += (v.x + v.y) + (v.z + v.w);
+    sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
+  }
+  if (gamma != nullptr) {
+    const float2 t = block_sum2(sum, sq, scratch);
+    const float mean = t.x / k;
+    const float rstd = rsqrtf(fmaxf(t.y / k - mean * mean, 0.0f) + a.eps);
+    for (int i = threadIdx.x * 4; i < k; i += kThreads * 4) {
+      float4 v = *reinterpret_cast<float4*>(xs + i);
+      const float4 g = *reinterpret_cast<const float4*>(gamma + i);
+      const float4 b = *reinterpret_cast<const float4*>(beta + i);
+      v.x = (v.x - mean) * rstd * g.x + b.x;
+      v.y = (v.y - mean) * rstd * g.y + b.y;
+      v.z = (v.z - mean) * rstd * g.z + b.z;
+      v.w = (v.w - mean) * rstd * g.w + b.w;
+      *reinterpret_cast<float4*>(xs + i) = v;
+    }
+  }
+  __syncthreads();
+}
+
+template <int ROWS, bool INT8>
+__device__ __forceinline__ void load_group(const DecodeLinear& l, int row0, int c0, uint4 (&wv)[ROWS][kLoads / ROWS]) {
+  constexpr int kUnroll = kLoads / ROWS;
+  const int lane = threadIdx.x & 31;
+  const int chunks = l.k / (INT8 ? 16 : 8);
+  const uint4* w = static_cast<const uint4*>(l.w);
+#pragma unroll
+  for (int r = 0; r < ROWS; ++r) {
+    const int row = row0 + r;
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int c = c0 + u * 32 + lane;
+      wv[r][u] = row < l.n && c < chunks ? load_weights(w + static_cast<size_t>(row) * chunks + c)
+                                         : make_uint4(0, 0, 0, 0);
+    }
+  }
+}
+
+template <int ROWS, bool INT8>
+__device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoads / ROWS], const float* xs, int c0, int chunks,
+                                          float (&acc)[ROWS]) {
+  constexpr int kElems = INT8 ? 16 : 8;
+  constexpr int kUnroll = kLoads / ROWS;
+  const int lane = threadIdx.x & 31;
+#pragma unroll
+  for (int u = 0; u < kUnroll; ++u) {
+    const int c = c0 + u * 32 + lane;
+    if (c < chunks) {
+      const float* xc = xs + c * kElems;
+#pragma unroll
+      for (int r = 0; r < ROWS; ++r) {
+        if constexpr (INT8) {
+          acc[r] += dot16_int8(wv[r][u], xc);
+        } else {
+          acc[r] += dot8_half(wv[r][u], xc);
+        }
+      }
+    }
+  }
+}
+
+// One GEMV phase: preload this warp's first weight slice, wait at the grid barrier, run `before` (every
+// block, uniformly), build the input, then epilogue(row, y) for every row with y = W[row]·in (int8
+// scale applied, bias not). Blocks without rows skip the input.
+template <int ROWS, bool INT8, typename Before, typename Epilogue>
+__device__ __forceinline__ void gemv_phase(const PersistentDecodeArgs& a, const DecodeLinear& l, Input in,
+                                           const float* gamma, const float* beta, cg::grid_group& grid, float* xs,
+                                           float* scratch, Before before, Epilogue epilogue) {
+  constexpr int kUnroll = kLoads / ROWS;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int chunks = l.k / (INT8 ? 16 : 8);
+  const int groups = (l.n + ROWS - 1) / ROWS;
+  const int total = gridDim.x * kWarps;
+  int g = blockIdx.x * kWarps + warp;
+  uint4 wv[ROWS][kUnroll];
+  if (g < groups) load_group<ROWS, INT8>(l, g * ROWS, 0, wv);
+  grid.sync();
+  before(in);
+  if (blockIdx.x * kWarps >= groups && !(in.embed && blockIdx.x == 0)) return;  // uniform per block
+  load_input(a, in, l.k, gamma, beta, xs, scratch);
+  bool preloaded = true;
+  for (; g < groups; g += total) {
+    const int row0 = g * ROWS;
+    float acc[ROWS];
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) acc[r] = 0.0f;
+    for (int c0 = 0; c0 < chunks; c0 += 32 * kUnroll) {
+      if (!preloaded) load_group<ROWS, INT8>(l, row0, c0, wv);
+      preloaded = false;
+      fma_group<ROWS, INT8>(wv, xs, c0, chunks, acc);
+    }
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) acc[r] = warp_sum(acc[r]);
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) {
+      const int row = row0 + r;
+      if (lane != r || row >= l.n) continue;
+      float y = acc[r];
+      if constexpr (INT8) y *= l.scale[row];
+      epilogue(row, y);
+    }
+  }
+}
+
+template <bool INT8, typename Before, typename Epilogue>
+__device__ __forceinline__ void gemv_any(const PersistentDecodeArgs& a, const DecodeLinear& l, const Input& in,
+                                         const float* gamma, const float* beta, cg::grid_group& grid, float* xs,
+                                         float* scratch, Before before, Epilogue epilogue) {
+  switch (l.rows) {
+    case 4: gemv_phase<4, INT8>(a, l, in, gamma, beta, grid, xs, scratch, before, epilogue); break;
+    case 2: gemv_phase<2, INT8>(a, l, in, gamma, beta, grid, xs, scratch, before, epilogue); break;
+    default: gemv_phase<1, INT8>(a, l, in, gamma, beta, grid, xs, scratch, before, epilogue); break;
+  }
+}
+
+// One query over `len` keys, one warp per head (the last warps of the grid, which have no rows in the
+// next GEMV and so do not delay its weight preload). As attention_decode_kernel, reading through L2.
+__device__ __forceinline__ void attention_phase(const PersistentDecodeArgs& a, const float* q, const float* k,
+                                                const float* v, int stride, const float* k_bias,
+                                                const float* v_bias, int len, cg::grid_group& grid, float* smem) {
+  grid.sync();
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int h = gridDim.x * kWarps - 1 - (blockIdx.x * kWarps + warp);
+  if (h < 0 || h >= a.heads) return;
+  float* scores = smem + warp * (score_floats(a.max_len) + kHeadDim);
+  float* qs = scores + score_floats(a.max_len);
+  const int col = h * kHeadDim;
+#pragma unroll
+  for (int t = lane; t < kHeadDim; t += 32) qs[t] = __ldcg(q + col + t) * a.attn_scale;
+  __syncwarp();
+  float m = -3.402823466e38f;
+  for (int j = lane; j < len; j += 32) {
+    const float4* kj = reinterpret_cast<const float4*>(k + static_cast<size_t>(j) * stride + col);
+    float4 kv[kHeadDim / 4];
+#pragma unroll
+    for (int t = 0; t < kHeadDim / 4; ++t) kv[t] = __ldcg(kj + t);
+    if (k_bias != nullptr) {
+      const float4* kb = reinterpret_cast<const float4*>(k_bias + col);
+#pragma unroll
+      for (int t = 0; t < kHeadDim / 4; ++t) {
+        const float4 b = kb[t];
+        kv[t].x += b.x;
+        kv[t].y += b.y;
+        kv[t].z += b.z;
+        kv[t].w += b.w;
+      }
+    }
+    const float4* q4 = reinterpret_cast<const float4*>(qs);
+    float s = 0.0f;
+#pragma unroll
+    for (int t = 0; t < kHeadDim / 4; ++t) {
+      const float4 qq = q4[t];
+      s = fmaf(qq.x, kv[t].x, fmaf(qq.y, kv[t].y, fmaf(qq.z, kv[t].z, fmaf(qq.w, kv[t].w, s))));
+    }
+    scores[j] = s;
+    m = fmaxf(m, s);
+  }
+  m = warp_max(m);
+  float total = 0.0f;
+  for (int j = lane; j < len; j += 32) {
+    const float e = expf(scores[j] - m);
+    scores[j] = e;
+    total += e;
+  }
+  const float inv_total = 1.0f / warp_sum(total);
+  __syncwarp();
+  const float2* vc = reinterpret_cast<const float2*>(v + col) + lane;
+  const size_t stride2 = stride / 2;
+  float2 acc = make_float2(0.0f, 0.0f);
+  int j = 0;
+  for (; j + 8 <= len; j += 8) {
+    float2 vv[8];
+#pragma unroll
+    for (int u = 0; u < 8; ++u) vv[u] = __ldcg(vc + (j + u) * stride2);
+#pragma unroll
+    for (int u = 0; u < 8; ++u) {
+      acc.x = fmaf(scores[j + u], vv[u].x, acc.x);
+      acc.y = fmaf(scores[j + u], vv[u].y, acc.y);
+    }
+  }
+  for (; j < len; ++j) {
+    const float2 vv = __ldcg(vc + j * stride2);
+    acc.x = fmaf(scores[j], vv.x, acc.x);
+    acc.y = fmaf(scores[j], vv.y, acc.y);
+  }
+  float2 o = make_float2(acc.x * inv_total, acc.y * inv_total);
+  if (v_bias != nullptr) {
+    o.x += v_bias[col + 2 * lane];
+    o.y += v_bias[col + 2 * lane + 1];
+  }
+  reinterpret_cast<float2*>(a.attn + col)[lane] = o;
+}
+
+// The greedy pick over every block's key (each block computes it; all get the same answer).
+__device__ __forceinline__ int argmax_of_blocks(const PersistentDecodeArgs& a, unsigned long long* warp_best) {
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  unsigned long long best = 0;
+  for (int i = threadIdx.x; i < gridDim.x; i += kThreads) {
+    const unsigned long long k = __ldcg(a.block_best + i);
+    best = k > best ? k : best;
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) {
+    const unsigned long long other = __shfl_xor_sync(0xffffffffu, best, o);
+    best = other > best ? other : best;
+  }
+  __syncthreads();  // warp_best may still be read by a previous call
+  if (lane == 0) warp_best[warp] = best;
+  __syncthreads();
+  best = 0;
+#pragma unroll
+  for (int i = 0; i < kWarps; ++i) best = warp_best[i] > best ? warp_best[i] : best;
+  return best == 0 ? 0 : static_cast<int>(0xFFFFFFFFu - static_cast<unsigned int>(best & 0xFFFFFFFFu));
+}
+
+template <bool INT8>
+__global__ void __launch_bounds__(kThreads, 1) decode_persistent_kernel(PersistentDecodeArgs a) {
+  extern __shared__ float4 smem4[];
+  float* xs = reinterpret_cast<float*>(smem4);
+  __shared__ float scratch[64];
+  __shared__ unsigned long long warp_best[kWarps];
+  cg::grid_group grid = cg::this_grid();
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int d = a.d;
+  int step = __ldcg(&a.control->step);
+  int token = __ldcg(a.tokens + step);
+  auto nothing = [](Input&) {};
+  // The previous step's greedy pick, done by every block right after the LM head's barrier.
+  auto pick = [&](Input& in) {
+    const int argmax = argmax_of_blocks(a, warp_best);
+    const int forced = a.forced[step];
+    token = forced >= 0 ? forced : argmax;
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+      a.tokens[step + 1] = token;
+      a.control->step = step + 1;
+    }
+    ++step;
+    in.token = token;
+    in.pos = step;
+  };
+  for (int s = 0; s < a.steps; ++s) {
+    for (int li = 0; li < a.n_layers; ++li) {
+      const DecodeLayer& L = a.layers[li];
+      Input in;
+      if (li == 0) {
+        in.embed = true;
+        in.token = token;
+        in.pos = step;
+        in.x_out = a.x;
+      } else {
+        in.x = a.x;
+      }
+      float* kc = L.k_cache;
+      float* vc = L.v_cache;
+      auto qkv_out = [&](int row, float y) {
+        y += L.qkv.bias[row];
+        if (row < d) {
+          a.q[row] = y;
+        } else if (row < 2 * d) {
+          kc[static_cast<size_t>(step) * d + row - d] = y;
+        } else {
+          vc[static_cast<size_t>(step) * d + row - 2 * d] = y;
+        }
+      };
+      if (li == 0 && s > 0) {
+        gemv_any<INT8>(a, L.qkv, in, L.self_gamma, L.self_beta, grid, xs, scratch, pick, qkv_out);
+      } else {
+        gemv_any<INT8>(a, L.qkv, in, L.self_gamma, L.self_beta, grid, xs, scratch, nothing, qkv_out);
+      }
+      attention_phase(a, a.q, kc, vc, d, nullptr, nullptr, step + 1, grid, xs);
+      Input att;
+      att.x = a.attn;
+      auto add_to_x = [&](const DecodeLinear& l) {
+        return [&a, &l](int row, float y) { a.x[row] = __ldcg(a.x + row) + y + l.bias[row]; };
+      };
+      gemv_any<INT8>(a, L.out, att, nullptr, nullptr, grid, xs, scratch, nothing, add_to_x(L.out));
+      Input xin;
+      xin.x = a.x;
+      gemv_any<INT8>(a, L.cross_q, xin, L.cross_gamma, L.cross_beta, grid, xs, scratch, nothing,
+                     [&](int row, float y) { a.qc[row] = y + L.cross_q.bias[row]; });
+      attention_phase(a, a.qc, L.cross_k, L.cross_v, a.cross_stride, L.cross_k_bias, L.cross_v_bias,
+                      __ldcg(&a.control->src_len), grid, xs);
+      gemv_any<INT8>(a, L.cross_out, att, nullptr, nullptr, grid, xs, scratch, nothing, add_to_x(L.cross_out));
+      gemv_any<INT8>(a, L.fc1, xin, L.final_gamma, L.final_beta, grid, xs, scratch, nothing,
+                     [&](int row, float y) { a.f[row] = apply_act(y + L.fc1.bias[row], a.act); });
+      Input fin;
+      fin.x = a.f;
+      gemv_any<INT8>(a, L.fc2, fin, nullptr, nullptr, grid, xs, scratch, nothing, add_to_x(L.fc2));
+    }
+    // Final LN + LM head: logits and this block's best key.
+    unsigned long long best = 0;
+    Input xin;
+    xin.x = a.x;
+    gemv_phase<4, INT8>(a, a.lm_head, xin, a.final_gamma, a.final_beta, grid, xs, scratch, nothing,
+                        [&](int row, float y) {
+                          y += a.lm_head.bias[row];
+                          a.logits[row] = y;
+                          bool allowed = !(y != y);  // NaN never wins
+                          for (int i = 0; i < a.n_suppressed; ++i) allowed = allowed && a.suppressed[i] != row;
+                          if (allowed) {
+                            // Ties go to the lower index (torch.argmax takes the first maximum).
+                            const unsigned long long key = (static_cast<unsigned long long>(ordered(y)) << 32) |
+                                                           (0xFFFFFFFFu - static_cast<unsigned int>(row));
+                            best = key > best ? key : best;
+                          }
+                        });
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+      const unsigned long long other = __shfl_xor_sync(0xffffffffu, best, o);
+      best = other > best ? other : best;
+    }
+    __syncthreads();
+    if (lane == 0) warp_best[warp] = best;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      for (int i = 0; i < kWarps; ++i) best = warp_best[i] > best ? warp_best[i] : best;
+      a.block_best[blockIdx.x] = best;
+    }
+  }
+  // The last step's pick: block 0 alone.
+  grid.sync();
+  if (blockIdx.x != 0) return;
+  Input unused;
+  pick(unused);
+}
+
+template <bool INT8>
+void set_smem(size_t smem) {
+  ST_CUDA_CHECK(cudaFuncSetAttribute(decode_persistent_kernel<INT8>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                     static_cast<int>(smem)));
+}
+
+}  // namespace
+
+int decode_persistent_grid(bool int8, int sm_count, int max_k, int max_len) {
+  int device = 0, cooperative = 0;
+  ST_CUDA_CHECK(cudaGetDevice(&device));
+  ST_CUDA_CHECK(cudaDeviceGetAttribute(&cooperative, cudaDevAttrCooperativeLaunch, device));
+  if (cooperative == 0) return 0;
+  const size_t smem = smem_bytes(max_k, max_len);
+  int per_sm = 0;
+  if (int8) {
+    set_smem<true>(smem);
+    ST_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, decode_persistent_kernel<true>, kThreads, smem));
+  } else {
+    set_smem<false>(smem);
+    ST_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, decode_persistent_kernel<false>, kThreads, smem));
+  }
+  return sm_count * std::min(per_sm, 2);
+}
+
+int decode_persistent_rows(int n, int grid) {
+  const int warps = grid * kWarps;
+  if (n <= warps) return 1;
+  if (n <= 2 * warps) return 2;
+  return 4;
+}
+
+void decode_persistent(const PersistentDecodeArgs& a, bool int8, int grid, int max_k, cudaStream_t stream) {
+  if (a.heads * kHeadDim != a.d || a.heads > grid * kWarps) {
+    throw Error(StatusCode::kInvalidArgument, "decode_persistent: needs head_dim 64");
+  }
+  cudaLaunchConfig_t config = {};
+  config.gridDim = dim3(grid);
+  config.blockDim = dim3(kThreads);
+  config.dynamicSmemBytes = smem_bytes(max_k, a.max_len);
+  config.stream = stream;
+  cudaLaunchAttribute attribute[1];
+  attribute[0].id = cudaLaunchAttributeCooperative;
+  attribute[0].val.cooperative = 1;
+  config.attrs = attribute;
+  config.numAttrs = 1;
+  if (int8) {
+    ST_CUDA_CHECK(cudaLaunchKernelEx(&config, decode_persistent_kernel<true>, a));
+  } else {
+    ST_CUDA_CHECK(cudaLaunchKernelEx(&config, decode_persistent_kernel<false>, a));
+  }
+}
+
+}  // namespace stream_tts::nn::cuda
