@@ -182,10 +182,11 @@ const float* NmtRunner::logits() {
   return logits_.data();
 }
 
-int NmtRunner::argmax(const std::vector<int>& excluded) {
+int NmtRunner::argmax(const std::vector<int>& excluded, int* recomputed) {
   const NmtWeights& w = *model_->weights;
   return cpu::linear_argmax(w.lm_head, w.lm_head_screen, x_.data(),
-                            w.final_logits_bias.empty() ? nullptr : w.final_logits_bias.data(), excluded);
+                            w.final_logits_bias.empty() ? nullptr : w.final_logits_bias.data(), excluded,
+                            recomputed);
 }
 
 Status NmtRunner::advance(int token) { return advance_beams(&token, 1); }

@@ -48,8 +48,8 @@ class NmtRunner {
   const float* logits();
   // The index of the largest logit after the last advance() of one row, `excluded` ids skipped, first on ties:
   // exactly std::max_element over logits(), but reading an fp32 LM head as int8 when the model was
-  // loaded with its screen (nn::cpu::linear_argmax).
-  int argmax(const std::vector<int>& excluded);
+  // loaded with its screen (nn::cpu::linear_argmax; `recomputed` as there).
+  int argmax(const std::vector<int>& excluded, int* recomputed = nullptr);
   int decoder_length() const { return decoder_len_; }
   const NmtConfig& config() const { return model_->config; }
 
