@@ -42,6 +42,10 @@ ArgmaxScreen make_argmax_screen(const Linear& linear) {
       s.w_norm[r] = static_cast<float>(std::sqrt(wn) * (1 + 1e-6));
     }
   });
+  // A non-finite weight makes the bounds meaningless: no screen, every row is computed.
+  for (int r = 0; r < rows; ++r) {
+    if (!std::isfinite(s.w_norm[r]) || !std::isfinite(s.residual_norm[r])) return ArgmaxScreen{};
+  }
   return s;
 }
 

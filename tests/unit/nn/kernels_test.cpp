@@ -190,6 +190,12 @@ TEST(Kernels, ScreenedArgmaxIsTheExactArgmax) {
       EXPECT_EQ(recomputed, -1);
     }
   }
+  // A weight that is not finite leaves no screen (the plain path decides).
+  Linear l = random_linear(64, 8, &rng);
+  auto weights = std::vector<float>(l.weight.data, l.weight.data + l.weight.numel());
+  weights[17] = INFINITY;
+  l.weight = make_tensor({l.out, l.in}, weights);
+  EXPECT_TRUE(make_argmax_screen(l).empty());
   set_threads(1);
 }
 
