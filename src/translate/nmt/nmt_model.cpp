@@ -290,11 +290,18 @@ void NmtRunner::reorder_beams(const std::vector<int>& parents) {
   const int d = model_->config.d_model;
   const size_t beam_stride = static_cast<size_t>(capacity_) * d;
   const size_t used = static_cast<size_t>(decoder_len_) * d;
+  bool identity = true;
+  for (size_t b = 0; b < parents.size(); ++b) identity = identity && parents[b] == static_cast<int>(b);
+  if (identity) return;
+  // Only the filled positions move: beams × decoder_len rows per layer, not the whole capacity.
+  reorder_.resize(parents.size() * used);
   for (auto* caches : {&self_k_, &self_v_}) {
     for (auto& cache : *caches) {
-      reorder_.assign(cache.begin(), cache.begin() + static_cast<ptrdiff_t>(parents.size() * beam_stride));
       for (size_t b = 0; b < parents.size(); ++b) {
-        std::copy_n(reorder_.data() + parents[b] * beam_stride, used, cache.data() + b * beam_stride);
+        std::copy_n(cache.data() + b * beam_stride, used, reorder_.data() + b * used);
+      }
+      for (size_t b = 0; b < parents.size(); ++b) {
+        std::copy_n(reorder_.data() + parents[b] * used, used, cache.data() + b * beam_stride);
       }
     }
   }
