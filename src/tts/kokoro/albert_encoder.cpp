@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "tts/kokoro/mlas_math.h"
+
 namespace stream_tts::kokoro {
 
 namespace {
@@ -121,7 +123,7 @@ void AlbertEncoder::run_pass(std::vector<float>* hidden_state, size_t t_len, siz
         scores[i * t_len + j] = s;  // + the all-zero mask
       }
     }
-    softmax_rows(scores, t_len);
+    mlas_softmax_rows(scores, t_len);
     for (size_t i = 0; i < t_len; ++i) {
       float* out = context.data() + i * kHidden + off;
       for (size_t d = 0; d < kHeadDim; ++d) out[d] = 0;
@@ -135,7 +137,9 @@ void AlbertEncoder::run_pass(std::vector<float>* hidden_state, size_t t_len, siz
   if (detail) record(prefix + "context", context);
   dynamic_quantize_linear(context, &q);
   dense_.forward(q, t_len, &attended);
-  layer_norm(hidden, attended, kHidden, attention_gamma_, attention_beta_, kLayerNormEpsilon, &h1);
+  // An Add, then ONNX LayerNormalization (the FFN's norm below is SkipLayerNormalization).
+  for (size_t i = 0; i < attended.size(); ++i) attended[i] = hidden[i] + attended[i];
+  layer_norm_onnx(attended, kHidden, attention_gamma_, attention_beta_, kLayerNormEpsilon, &h1);
   if (detail) record(prefix + "attention_norm", h1);
   dynamic_quantize_linear(h1, &q);
   ffn_.forward(q, t_len, &f);
@@ -183,7 +187,7 @@ Result<AlbertEncoder::Output> AlbertEncoder::forward(std::span<const int64_t> to
       x[t * kEmbedding + c] = (word[c] + token_type_.values[c]) + position[c];
   }
   std::vector<float> h;
-  layer_norm(x, {}, kEmbedding, embedding_gamma_, embedding_beta_, kLayerNormEpsilon, &h);
+  layer_norm_onnx(x, kEmbedding, embedding_gamma_, embedding_beta_, kLayerNormEpsilon, &h);
   record("embeddings", h);
   QuantizedActivations q;
   dynamic_quantize_linear(h, &q);

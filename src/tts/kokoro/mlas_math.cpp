@@ -39,6 +39,41 @@ float mlas_tanh(float x) {
   return p / q;
 }
 
+float mlas_exp(float x) {
+  x = std::max(-103.9720840454f, x);
+  constexpr float kRoundingBias = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
+  const float n = std::fma(x, 1.44269504088896341f, kRoundingBias) - kRoundingBias;
+  x = std::fma(n, -6.93145752e-1f, x);  // x - n · ln 2, in two parts
+  x = std::fma(n, -1.42860677e-6f, x);
+  float p = 0x1.694000p-10f;
+  p = std::fma(p, x, 0x1.125edcp-7f);
+  p = std::fma(p, x, 0x1.555b5ap-5f);
+  p = std::fma(p, x, 0x1.555450p-3f);
+  p = std::fma(p, x, 0x1.fffff6p-2f);
+  p = std::fma(p, x, 1.0f);
+  p = std::fma(p, x, 1.0f);
+  return std::ldexp(p, static_cast<int>(n));  // vscalefps
+}
+
+void mlas_softmax_rows(std::span<float> x, size_t cols) {
+  constexpr size_t kLanes = 16;
+  for (size_t start = 0; start + cols <= x.size() && cols > 0; start += cols) {
+    float* row = x.data() + start;
+    const float negative_max = -*std::max_element(row, row + cols);
+    float acc[kLanes] = {};
+    for (size_t i = 0; i < cols; ++i) {
+      row[i] = mlas_exp(row[i] + negative_max);
+      acc[i % kLanes] += row[i];
+    }
+    float half[kLanes / 2];
+    for (size_t j = 0; j < kLanes / 2; ++j) half[j] = acc[j + kLanes / 2] + acc[j];
+    const float sum = ((half[0] + half[1]) + (half[2] + half[3])) +
+                      ((half[4] + half[5]) + (half[6] + half[7]));
+    const float inverse = 1.0f / sum;
+    for (size_t i = 0; i < cols; ++i) row[i] *= inverse;
+  }
+}
+
 void mlas_logistic(std::span<float> x) {
   for (float& v : x) v = mlas_logistic(v);
 }

@@ -17,6 +17,15 @@ float mlas_logistic(float x);
 // MLAS's tanh: x clamped to [-9, 9], p(x²)·x / q(x²).
 float mlas_tanh(float x);
 
+// MLAS's exp as its AVX-512 softmax kernel computes it: x clamped at -103.97, n = round(x / ln 2),
+// a degree-6 polynomial of the reduced argument, scaled by 2^n.
+float mlas_exp(float x);
+
+// ONNX Softmax over each row of `cols` values, in place, as MLAS computes it on an AVX-512 CPU:
+// e = mlas_exp(x - max); the sum accumulated in 16 lanes (lane j takes elements j, j + 16, ...),
+// reduced pairwise; then every e multiplied by 1 / sum.
+void mlas_softmax_rows(std::span<float> x, size_t cols);
+
 void mlas_logistic(std::span<float> x);  // in place
 void mlas_tanh(std::span<float> x);      // in place
 

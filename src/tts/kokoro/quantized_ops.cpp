@@ -11,6 +11,7 @@
 #endif
 
 #include "stream_tts/status.h"
+#include "tts/kokoro/mlas_math.h"
 
 namespace stream_tts::kokoro {
 
@@ -247,30 +248,63 @@ void layer_norm(std::span<const float> x, std::span<const float> skip, size_t co
 
 void layer_norm_onnx(std::span<const float> x, size_t cols, std::span<const float> gamma,
                      std::span<const float> beta, float epsilon, std::vector<float>* y) {
+  // onnxruntime 1.32's AVX2 LayerNorm kernel (read off its machine code): the mean from a double sum
+  // in 4 lanes; the variance as Σ(x − mean)² in float, 8 lanes with fused multiply-adds, reduced
+  // (hi + lo) pairwise; then 1 / sqrtf(var / n + ε) and fma((x − mean) · inv, γ, β).
   const size_t rows = cols == 0 ? 0 : x.size() / cols;
   y->resize(rows * cols);
   for (size_t r = 0; r < rows; ++r) {
     const float* in = x.data() + r * cols;
     float* out = y->data() + r * cols;
-    double sum = 0.0, sum_squares = 0.0;
-    for (size_t c = 0; c < cols; ++c) {
-      sum += in[c];
-      sum_squares += static_cast<double>(in[c]) * in[c];
+    double lanes[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; cols > 3 && i + 4 <= cols; i += 4) {
+      for (size_t j = 0; j < 4; ++j) lanes[j] += static_cast<double>(in[i + j]);
     }
-    const double mean_d = sum / static_cast<double>(cols);
-    const auto mean = static_cast<float>(mean_d);
-    const auto variance = static_cast<float>(sum_squares / static_cast<double>(cols) - mean_d * mean_d);
-    const float inv = 1.0f / std::sqrt(variance + epsilon);
+    double sum = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+    for (; i < cols; ++i) sum += static_cast<double>(in[i]);
+    const auto mean = static_cast<float>(sum / static_cast<double>(cols));
+
+    float squares = 0.0f;
+    size_t k = 0;
+    if (cols >= 8) {
+      float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      for (; k + 8 <= cols; k += 8) {
+        for (size_t j = 0; j < 8; ++j) {
+          const float d = in[k + j] - mean;
+          acc[j] = std::fma(d, d, acc[j]);
+        }
+      }
+      float half[4];
+      for (size_t j = 0; j < 4; ++j) half[j] = acc[j + 4] + acc[j];
+      squares = (half[2] + half[0]) + (half[3] + half[1]);
+    }
+    if (cols - k >= 4) {  // a 4-wide step: products rounded, then added one by one
+      for (size_t j = 0; j < 4; ++j) {
+        const float d = in[k + j] - mean;
+        squares += d * d;
+      }
+      k += 4;
+    }
+    for (; k < cols; ++k) {
+      const float d = in[k] - mean;
+      squares = std::fma(d, d, squares);
+    }
+    const float inv = 1.0f / std::sqrt(squares / static_cast<float>(cols) + epsilon);
     for (size_t c = 0; c < cols; ++c) out[c] = std::fma((in[c] - mean) * inv, gamma[c], beta[c]);
   }
 }
 
 void fast_gelu(std::span<float> x, std::span<const float> bias) {
-  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  // onnxruntime's FastGelu with a bias: v = x + b; t = tanh(v · (C·v·v + B)) with MLAS's tanh;
+  // y = (v / 2) · (t + 1), each product rounded on its own.
+  constexpr float kB = 0.7978845608028654f;    // √(2/π)
+  constexpr float kC = 0.035677408136300125f;  // 0.044715 · √(2/π)
   const size_t cols = bias.size();
   for (size_t i = 0; i < x.size(); ++i) {
     const float v = x[i] + (cols ? bias[i % cols] : 0.0f);
-    x[i] = 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
+    const float t = mlas_tanh(v * (kC * v * v + kB));
+    x[i] = (v * 0.5f) * (t + 1.0f);
   }
 }
 

@@ -73,11 +73,9 @@ void layer_norm(std::span<const float> x, std::span<const float> skip, size_t co
                 std::span<const float> gamma, std::span<const float> beta, float epsilon,
                 std::vector<float>* y);
 
-// ONNX LayerNormalization as onnxruntime 1.32 computes it on this CPU, as far as its intermediate
-// tensors show: sums of x and x² in double, mean = float(Σx / n), inv = 1 / sqrtf(float(Σx²/n -
-// mean²) + epsilon), y = fma((x - mean) · inv, gamma, beta). This reproduces onnxruntime's rows
-// exactly on 75-80 % of them; the others differ by one ulp of inv (docs/kokoro.md, "Parity").
-// layer_norm above is the older kernel's arithmetic, which SkipLayerNormalization still matches.
+// ONNX LayerNormalization as onnxruntime 1.32 computes it on an AVX2 CPU (MLAS's LayerNorm kernel):
+// mean from a double sum, variance from Σ(x − mean)² in float (8 lanes, fused multiply-adds),
+// inv = 1 / sqrtf(var + epsilon), y = fma((x − mean) · inv, gamma, beta).
 void layer_norm_onnx(std::span<const float> x, size_t cols, std::span<const float> gamma,
                      std::span<const float> beta, float epsilon, std::vector<float>* y);
 
