@@ -42,15 +42,20 @@ void* nmt_model_load(const char* dir) {
 void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 
 // flags: 1 = encoder GEMMs through our WMMA kernel instead of cuBLAS, 2 = fused attention + projection,
-// 4 = block-per-head decode attention instead of warp-per-head, 8 = per-kernel decode graphs instead of
-// the persistent decode kernel (which this interface asks for unless told otherwise).
+// 4 = block-per-head decode attention instead of warp-per-head, 8 = the persistent decode kernel instead
+// of per-kernel decode graphs, 16 = persistent kernel with our acquire/release barrier instead of
+// cooperative_groups' grid.sync(), 32 = persistent kernel with L2 weight prefetch, 64 = the persistent
+// kernel's barriers alone (diagnostics: no work, wrong tokens). 0 = the runner's defaults.
 void* nmt_cuda_open(void* model, int int8, int pdl, int max_source, int max_decoder, int flags) {
   try {
     NmtCudaOptions o;
     o.encoder_cublas = (flags & 1) == 0;
     o.fuse_attention_out = (flags & 2) != 0;
     o.warp_attention = (flags & 4) == 0;
-    o.persistent_decode = (flags & 8) == 0;
+    o.persistent_decode = (flags & 8) != 0;
+    o.persistent_cg_barrier = (flags & 16) == 0;
+    o.persistent_prefetch = (flags & 32) != 0;
+    o.persistent_barriers_only = (flags & 64) != 0;
     o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;
     o.programmatic_launch = pdl != 0;
     o.max_source_tokens = max_source;

@@ -72,11 +72,13 @@ class Ours:
         return h
 
     def open(self, model, int8, pdl=True, max_src=256, max_dec=256, wmma=False, fused=False, block_attn=False,
-             graph=False):
-        """graph: per-kernel decode graphs instead of the persistent decode kernel (which ignores pdl,
-        fused and block_attn, and serves pre-LN models with head_dim 64 only)."""
+             persistent=False, own_barrier=False, prefetch=False, barriers_only=False):
+        """persistent: the persistent decode kernel instead of per-kernel decode graphs (it ignores pdl,
+        fused and block_attn, and serves pre-LN models with head_dim 64 only; others fall back);
+        own_barrier, prefetch, barriers_only: its variants (nmt_cuda_capi.cpp)."""
         r = self.l.nmt_cuda_open(model, int(int8), int(pdl), max_src, max_dec,
-                                 int(wmma) | 2 * int(fused) | 4 * int(block_attn) | 8 * int(graph))
+                                 int(wmma) | 2 * int(fused) | 4 * int(block_attn) | 8 * int(persistent or barriers_only)
+                                 | 16 * int(own_barrier) | 32 * int(prefetch) | 64 * int(barriers_only))
         if not r:
             raise RuntimeError("open: " + self.err())
         return r
@@ -185,14 +187,14 @@ def cmd_smoke(a):
     rng = np.random.default_rng(1)
     src = random_sources(rng, 1, cfg["vocab_size"], length=12, eos=cfg.get("eos_token_id", 2))[0]
     for int8 in (0, 1):
-        for pdl, graph in ((1, False), (1, True), (0, True)):
-            r = ours.open(m, int8, pdl, 64, 64, graph=graph)
+        for pdl, persistent in ((1, False), (0, False), (1, True)):
+            r = ours.open(m, int8, pdl, 64, 64, persistent=persistent)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
             g = ours.generate(r, src, 16, bos=5)
             lg = ours.step_logits(r, src, t1[:4], vocab)
             ok = bool(np.isfinite(lg).all())  # fused attention sums with atomics: t1 == t2 is usual, not guaranteed
-            print(f"smoke int8={int8} pdl={pdl} graph={graph}: forced {t1[:10]}... generate {g[:10]}... finite={np.isfinite(lg).all()} "
+            print(f"smoke int8={int8} pdl={pdl} persistent={persistent}: forced {t1[:10]}... generate {g[:10]}... finite={np.isfinite(lg).all()} "
                   f"repeatable={t1 == t2}")
             if not ok:
                 sys.exit(1)
@@ -231,11 +233,11 @@ def cmd_parity(a):
     vocab = cfg.get("decoder_vocab_size") or cfg["vocab_size"]
     hf32 = hf_load(a.dir, torch.float32)
     runners = {"ours_fp16": ours.open(m, 0, 1, 64, 64), "ours_int8": ours.open(m, 1, 1, 64, 64),
-               "ours_fp16_graph": ours.open(m, 0, 1, 64, 64, graph=True),
-               "ours_int8_graph": ours.open(m, 1, 1, 64, 64, graph=True),
-               "ours_fp16_wmma_fused": ours.open(m, 0, 1, 64, 64, wmma=True, fused=True, graph=True),
-               "ours_int8_fused_plain": ours.open(m, 1, 0, 64, 64, fused=True, graph=True),
-               "ours_fp16_block_attn": ours.open(m, 0, 1, 64, 64, block_attn=True, graph=True)}
+               "ours_fp16_persistent": ours.open(m, 0, 1, 64, 64, persistent=True),
+               "ours_int8_persistent": ours.open(m, 1, 1, 64, 64, persistent=True),
+               "ours_fp16_wmma_fused": ours.open(m, 0, 1, 64, 64, wmma=True, fused=True),
+               "ours_int8_fused_plain": ours.open(m, 1, 0, 64, 64, fused=True),
+               "ours_fp16_block_attn": ours.open(m, 0, 1, 64, 64, block_attn=True)}
     rng = np.random.default_rng(2)
     srcs = random_sources(rng, 8, cfg["vocab_size"], length=SRC_LEN, eos=cfg.get("eos_token_id", 2))
     res = logits_parity(ours, runners, hf32, srcs, vocab, bos=7)
@@ -412,9 +414,12 @@ def cmd_bench(a):
     model = ours.load(a.dir)
     r16 = ours.open(model, 0, 1)
     r8 = ours.open(model, 1, 1)
-    r16_graph = ours.open(model, 0, 1, graph=True)
-    r8_graph = ours.open(model, 1, 1, graph=True)
-    r16_nopdl = ours.open(model, 0, 0, graph=True)
+    r16_pers = ours.open(model, 0, 1, persistent=True)
+    r8_pers = ours.open(model, 1, 1, persistent=True)
+    r16_own = ours.open(model, 0, 1, persistent=True, own_barrier=True)
+    r8_own = ours.open(model, 1, 1, persistent=True, own_barrier=True)
+    r16_bar = ours.open(model, 0, 1, barriers_only=True)
+    r16_bar_own = ours.open(model, 0, 1, barriers_only=True, own_barrier=True)
     result["ours_load_s"] = time.perf_counter() - t0
     result["ours_weight_bytes"] = dict(fp16=ours.l.nmt_cuda_weight_bytes(r16), int8=ours.l.nmt_cuda_weight_bytes(r8))
     log(f"ours loaded in {result['ours_load_s']:.1f} s")
@@ -440,8 +445,10 @@ def cmd_bench(a):
             ours.forced(r, timing_srcs[i % len(timing_srcs)], 1)
             ms.append((time.perf_counter() - t) * 1e3)
         timings[name] = summary(ms[5:])
-    for name, r in (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_graph", r16_graph), ("ours_int8_graph", r8_graph),
-                    ("ours_fp16_graph_no_pdl", r16_nopdl)):
+    for name, r in (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_persistent", r16_pers),
+                    ("ours_int8_persistent", r8_pers),
+                    ("ours_fp16_persistent_own_barrier", r16_own), ("ours_int8_persistent_own_barrier", r8_own),
+                    ("diag_persistent_barriers_only", r16_bar), ("diag_persistent_own_barriers_only", r16_bar_own)):
         timings[name] = time_ours(r)
         log(f"{name}: p50 {timings[name]['p50']:.2f} ms p95 {timings[name]['p95']:.2f} ms")
     result["timings_ms"] = timings
@@ -487,18 +494,22 @@ def cmd_bench(a):
     hf32 = hf_load(a.dir, torch.float32)
     bos = vocab - 100  # a stand-in for the target language code (forced BOS)
     srcs = random_sources(np.random.default_rng(1), a.logit_inputs, vocab)
-    lp = logits_parity(ours, {"ours_fp16": r16, "ours_int8": r8, "ours_fp16_graph": r16_graph},
+    lp = logits_parity(ours, {"ours_fp16": r16, "ours_int8": r8, "ours_fp16_persistent": r16_pers,
+                              "ours_int8_persistent": r8_pers},
                        hf32, srcs, vocab, bos, hf16=hf16)
-    tol = {"ours_fp16": 1e-2, "ours_int8": 1e-1, "ours_fp16_graph": 1e-2, "transformers_fp16": None}
+    tol = {"ours_fp16": 1e-2, "ours_int8": 1e-1, "ours_fp16_persistent": 1e-2, "ours_int8_persistent": 1e-1,
+           "transformers_fp16": None}
     result["parity_logits"] = dict(reference="transformers fp32 (TF32 off), teacher-forced on ours fp16 greedy tokens",
                                    tolerance_rel_l2=tol, result=lp,
                                    passed=all(lp[k]["rel_l2_max"] <= t for k, t in tol.items() if t))
     save()
     log("parity: greedy over random inputs")
-    taus = {k: 2 * lp[k]["max_abs"] for k in ("ours_fp16", "ours_int8")}
+    greedy_runners = (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_persistent", r16_pers),
+                      ("ours_int8_persistent", r8_pers))
+    taus = {k: 2 * lp[k]["max_abs"] for k, _ in greedy_runners}
     srcs = random_sources(np.random.default_rng(3), a.greedy_inputs, vocab)
     greedy = {}
-    for name, r in (("ours_fp16", r16), ("ours_int8", r8)):
+    for name, r in greedy_runners:
         seqs = [ours.forced(r, s, NEW_TOKENS, bos) for s in srcs]
         exact = clear = 0
         steps_compared = steps_total = 0
@@ -555,7 +566,7 @@ def plot(result, out_dir):
     except ImportError:
         return
     t = result["timings_ms"]
-    names = ["ours_fp16", "ours_int8", "ours_fp16_graph", "transformers_fp16_generate"]
+    names = ["ours_fp16", "ours_int8", "ours_fp16_persistent", "transformers_fp16_generate"]
     p50 = [t[n]["p50"] for n in names]
     p95 = [t[n]["p95"] for n in names]
     fig, ax = plt.subplots(figsize=(7, 3.5))

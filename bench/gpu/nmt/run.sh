@@ -4,6 +4,7 @@
 #   bench/gpu/nmt/run.sh [build|check|bench|diag|profile|all]...  (stages in order; default all)
 #     build  standalone CMake build of libnmt_cuda_bench.so (kernels, runner, safetensors/nmt loaders)
 #     check  tiny random M2M100 and Marian models: compute-sanitizer memcheck of ours, then logits parity
+#            (CHECK_ARCHS="tiny-m2m-hd64 tiny-m2m tiny-marian" by default)
 #     bench  random NLLB-600M (seeded, fp32 safetensors in /tmp): speed and parity, JSON + PNG in $OUT
 #     diag   ours vs transformers per position: final residual stream, then norm + LM head
 #     profile  ncu per-kernel durations of one decode step
@@ -32,7 +33,7 @@ check() {
   # tiny-m2m-hd64: head_dim 64, the shape the persistent decode kernel serves (the others fall back).
   python3 $py make-model --arch tiny-m2m --dir "$work/tiny-m2m-hd64" \
     --set d_model=256 encoder_attention_heads=4 decoder_attention_heads=4 encoder_ffn_dim=512 decoder_ffn_dim=512
-  for arch in tiny-m2m-hd64 tiny-m2m tiny-marian; do
+  for arch in ${CHECK_ARCHS:-tiny-m2m-hd64 tiny-m2m tiny-marian}; do
     [[ $arch == tiny-m2m-hd64 ]] || python3 $py make-model --arch $arch --dir "$work/$arch"
     log "memcheck $arch"
     compute-sanitizer --tool memcheck --error-exitcode 9 python3 $py smoke --lib "$b/libnmt_cuda_bench.so" \

@@ -96,9 +96,9 @@ struct PersistentDecodeArgs {
   int max_len = 0;  // bound on both attention lengths (shared memory)
   float eps = 1e-5f, attn_scale = 1.0f;
   Act act = Act::kRelu;
-  const uint16_t* embed = nullptr;  // fp16 [vocab, d]; M2M100 positions (p + pad + 1, pad -> zeros)
+  const uint16_t* embed = nullptr;  // fp16 [vocab, d]
   float embed_scale = 1.0f;
-  float pos_step = 0.0f;  // log(10000) / (d/2 - 1), rounded to float as torch does
+  const float* positions = nullptr;  // [max_len, d] from m2m100_positions (the pad token adds zeros)
   int pad = 1;
   const float *final_gamma = nullptr, *final_beta = nullptr;
   DecodeLinear lm_head;
@@ -109,14 +109,22 @@ struct PersistentDecodeArgs {
   const int* suppressed = nullptr;
   int n_suppressed = 0;
   unsigned long long* block_best = nullptr;  // [grid] per-block argmax keys
+  unsigned int* barrier = nullptr;           // [2] zero-filled once: arrival count, generation
+  int flags = 0;                             // kPersistent* bits
   int steps = 1;
 };
+constexpr int kPersistentCgBarrier = 1;  // cooperative_groups grid.sync() instead of our barrier
+constexpr int kPersistentPrefetch = 2;   // bulk L2 prefetch of the next layer's weights and of the LM head
+constexpr int kPersistentBarriersOnly = 4;  // diagnostics: the step's barriers alone, no work (tokens garbage)
 // Grid size for decode_persistent (blocks resident at once, at most 2 per SM); 0 when the device cannot
 // launch it cooperatively. max_k = the widest GEMV input (max(d, ffn)).
 int decode_persistent_grid(bool int8, int sm_count, int max_k, int max_len);
 // Rows per warp of an n-row GEMV over `grid` blocks: the fewest that cover n in one pass, at most 4.
 int decode_persistent_rows(int n, int grid);
 void decode_persistent(const PersistentDecodeArgs& a, bool int8, int grid, int max_k, cudaStream_t stream);
+// Decoder position rows 0..rows-1 of M2M100's sinusoidal table (position p -> table row p + pad + 1),
+// with the same float arithmetic as embed().
+void m2m100_positions(float* out, int rows, int d, int pad, cudaStream_t stream);
 
 // Scaled dot-product attention of `rows` queries (grid heads × rows) over `len` keys, no mask (decoder
 // self-attention only ever sees the cache up to the current position, so no causal mask is needed).

@@ -1,6 +1,7 @@
 // The `nmt` models on an NVIDIA GPU: encoder and greedy decoder entirely on the device, fp16 weights
-// (fp32 sums) or int8 weights with per-row scales; decode steps run in one persistent cooperative
-// kernel (pre-LN NLLB/M2M100) or as CUDA graphs whose kernels chain with programmatic dependent launch.
+// (fp32 sums) or int8 weights with per-row scales; decode steps run as CUDA graphs whose kernels chain
+// with programmatic dependent launch or, opt-in for pre-LN NLLB/M2M100, in one persistent cooperative
+// kernel.
 // Built only with STREAM_TTS_CUDA=ON; this header has no CUDA types, the implementation is under
 // translate/nmt/cuda/.
 // An NmtCudaRunner owns the device copy of the weights and one sentence's state (cross-attention K/V,
@@ -39,7 +40,14 @@ struct NmtCudaOptions {
   bool persistent_decode = false;   // pre-LN M2M100/NLLB with head_dim 64 on sm_90+: all decode steps
                                     // of a launch in one cooperative kernel with grid barriers instead
                                     // of 8 launches a layer (other models use the per-kernel graphs);
-                                    // H200: 22.3 vs 15.3 ms a sentence so far, hence off
+                                    // H200: 23.2 vs 15.3 ms a sentence so far, hence off (its barriers
+                                    // cost ~1 us, its phases not yet: bench/gpu/nmt/NOTES.md)
+  bool persistent_cg_barrier = true;   // persistent kernel: cooperative_groups grid.sync(), or our
+                                       // acquire/release barrier (H200: 23.2 vs 25.1 ms, so cg)
+  bool persistent_prefetch = false;    // persistent kernel: L2 bulk prefetch of the next layer's weights
+                                       // (H200, one block per SM: 27.3 vs 22.3 ms, hence off)
+  bool persistent_barriers_only = false;  // diagnostics: the persistent kernel's grid barriers alone, no
+                                          // work (wrong tokens): what the barriers cost
 };
 
 // Empty when CUDA device `device` can run the runner; otherwise why not (no driver, no device, ...).

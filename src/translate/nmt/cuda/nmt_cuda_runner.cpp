@@ -238,12 +238,15 @@ struct NmtCudaRunner::Impl {
     p.act = to_act(cf.activation);
     p.embed = w.decoder_embed;
     p.embed_scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
-    p.pos_step = static_cast<float>(std::log(10000.0) / (d / 2 - 1));
+    float* positions = arena.alloc_n<float>(static_cast<size_t>(cap) * d);
+    kern::m2m100_positions(positions, cap, d, cf.pad_token_id, stream);
+    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+    p.positions = positions;
     p.pad = cf.pad_token_id;
     p.final_gamma = w.decoder_norm.gamma;
     p.final_beta = w.decoder_norm.beta;
     p.lm_head = lin(w.lm_head);
-    p.lm_head.rows = 4;
+    p.lm_head.rows = 4;  // as the kernel's LM head phase
     p.x = dec_x;
     p.q = dec_q;
     p.qc = dec_qc;
@@ -256,6 +259,10 @@ struct NmtCudaRunner::Impl {
     p.suppressed = suppressed;
     p.n_suppressed = n_suppressed;
     p.block_best = arena.alloc_n<unsigned long long>(grid);
+    p.barrier = arena.alloc_n<unsigned int>(2);
+    p.flags = (options.persistent_cg_barrier ? kern::kPersistentCgBarrier : 0) |
+              (options.persistent_prefetch ? kern::kPersistentPrefetch : 0) |
+              (options.persistent_barriers_only ? kern::kPersistentBarriersOnly : 0);
     persistent_grid = grid;
     persistent_max_k = std::max(d, ffn);
   }
