@@ -9,9 +9,8 @@
 //   4. end to end, the native ALBERT's d_en into the native predictor: durations identical on a
 //      share of the sentences (printed; ALBERT's int8 cascade, docs/kokoro.md "Parity", moves
 //      some durations by a frame).
-// Where onnxruntime's LayerNormalization is involved (the text encoder's three, the predictor's
-// AdaLayerNorms) the two differ by an ulp of the inverse deviation on about a fifth of the rows,
-// so those stages are held to small relative errors instead.
+// Stages 1-3 are bit-exact; stage 4 is not yet, because ALBERT's SkipLayerNormalization still
+// differs from onnxruntime's by an ulp (docs/kokoro.md).
 // tools/kokoro/ort_intermediates.py makes the intermediate values graph outputs.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -231,16 +230,19 @@ TEST(KokoroPredictorParity, DurationsMatchOnnxRuntime) {
   std::printf("durations identical, end to end (native ALBERT): %zu of %zu sentences (%zu of %zu "
               "tokens differ)\n",
               end_to_end_same, sentences.size(), end_to_end_tokens_off, tokens_total);
-  // Exact up to the first LayerNormalization, then within its one-ulp differences.
-  EXPECT_LT(cnn0.relative_l2(), 1e-6) << cnn0.text();
-  EXPECT_LT(t_en.relative_l2(), 5e-3) << t_en.text();
-  EXPECT_LT(d.relative_l2(), 5e-3) << d.text();
+  // Every stage bit for bit when fed onnxruntime's tensors.
+  EXPECT_EQ(cnn0.different, 0u) << cnn0.text();
+  EXPECT_EQ(t_en.different, 0u) << t_en.text();
+  EXPECT_EQ(d.different, 0u) << d.text();
+  EXPECT_EQ(lstm.different, 0u) << lstm.text();
+  EXPECT_EQ(logits.different, 0u) << logits.text();
+  EXPECT_EQ(sums.different, 0u) << sums.text();
+  EXPECT_EQ(durations_same, sentences.size());
   EXPECT_EQ(en.different, 0u) << en.text();
   EXPECT_EQ(shared.different, 0u) << shared.text();
-  // Part 5's criterion on the predictor fed onnxruntime's d_en: identical durations on >= 95 %.
-  EXPECT_GE(durations_same * 100, sentences.size() * 95);
-  // End to end the ALBERT cascade decides; this floor only guards against regressions.
-  EXPECT_GE(end_to_end_same * 100, sentences.size() * 30);
+  // End to end the ALBERT cascade decides (SkipLayerNormalization is not matched yet); this floor
+  // only guards against regressions (24 of 50 when written).
+  EXPECT_GE(end_to_end_same * 100, sentences.size() * 40);
   fs::remove_all(tmp);
 }
 
