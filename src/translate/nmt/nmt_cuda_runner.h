@@ -40,10 +40,10 @@ struct NmtCudaOptions {
   bool persistent_decode = false;   // pre-LN M2M100/NLLB with head_dim 64 on sm_90+: all decode steps
                                     // of a launch in one cooperative kernel with grid barriers instead
                                     // of 8 launches a layer (other models use the per-kernel graphs);
-                                    // H200: 23.2 vs 15.3 ms a sentence so far, hence off (its barriers
+                                    // H200: 23.5 vs 15.2 ms a sentence so far, hence off (its barriers
                                     // cost ~1 us, its phases not yet: bench/gpu/nmt/NOTES.md)
   bool persistent_cg_barrier = true;   // persistent kernel: cooperative_groups grid.sync(), or our
-                                       // acquire/release barrier (H200: 23.2 vs 25.1 ms, so cg)
+                                       // acquire/release barrier (H200: 23.5 vs 24.7 ms, so cg)
   bool persistent_prefetch = false;    // persistent kernel: L2 bulk prefetch of the next layer's weights
                                        // (H200, one block per SM: 27.3 vs 22.3 ms, hence off)
   bool persistent_barriers_only = false;  // diagnostics: the persistent kernel's grid barriers alone, no
