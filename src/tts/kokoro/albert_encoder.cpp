@@ -147,7 +147,7 @@ void AlbertEncoder::run_pass(std::vector<float>* hidden_state, size_t t_len, siz
   if (detail) record(prefix + "gelu", f);
   dynamic_quantize_linear(f, &q);
   ffn_output_.forward(q, t_len, &o);
-  layer_norm(o, h1, kHidden, full_gamma_, full_beta_, kLayerNormEpsilon, &hidden);
+  skip_layer_norm_onnx(o, h1, kHidden, full_gamma_, full_beta_, kLayerNormEpsilon, &hidden);
   record(prefix + "output", hidden);
 }
 

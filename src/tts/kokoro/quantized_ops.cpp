@@ -295,6 +295,26 @@ void layer_norm_onnx(std::span<const float> x, size_t cols, std::span<const floa
   }
 }
 
+void skip_layer_norm_onnx(std::span<const float> x, std::span<const float> skip, size_t cols,
+                          std::span<const float> gamma, std::span<const float> beta, float epsilon,
+                          std::vector<float>* y) {
+  const size_t rows = cols == 0 ? 0 : x.size() / cols;
+  y->resize(rows * cols);
+  for (size_t r = 0; r < rows; ++r) {
+    float* out = y->data() + r * cols;
+    float mean = 0.0f, m2 = 0.0f;
+    for (size_t c = 0; c < cols; ++c) {
+      const float v = x[r * cols + c] + skip[r * cols + c];
+      out[c] = v;
+      const float d = v - mean;
+      mean = mean + d / static_cast<float>(c + 1);
+      m2 = m2 + d * (v - mean);
+    }
+    const float deviation = std::sqrt(m2 / static_cast<float>(cols) + epsilon);
+    for (size_t c = 0; c < cols; ++c) out[c] = (out[c] - mean) / deviation * gamma[c] + beta[c];
+  }
+}
+
 void fast_gelu(std::span<float> x, std::span<const float> bias) {
   // onnxruntime's FastGelu with a bias: v = x + b; t = tanh(v · (C·v·v + B)) with MLAS's tanh;
   // y = (v / 2) · (t + 1), each product rounded on its own.

@@ -79,6 +79,13 @@ void layer_norm(std::span<const float> x, std::span<const float> skip, size_t co
 void layer_norm_onnx(std::span<const float> x, size_t cols, std::span<const float> gamma,
                      std::span<const float> beta, float epsilon, std::vector<float>* y);
 
+// com.microsoft SkipLayerNormalization as onnxruntime 1.32 computes it: v = x + skip; mean and
+// M2 by Welford's recurrence in float (d = v - mean; mean += d / k; M2 += d · (v - mean));
+// y = (v - mean) / sqrtf(M2 / n + epsilon) · gamma + beta.
+void skip_layer_norm_onnx(std::span<const float> x, std::span<const float> skip, size_t cols,
+                          std::span<const float> gamma, std::span<const float> beta, float epsilon,
+                          std::vector<float>* y);
+
 // com.microsoft FastGelu with bias, in place: x = x + bias[col]; 0.5 x (1 + tanh(√(2/π)(x +
 // 0.044715 x³))).
 void fast_gelu(std::span<float> x, std::span<const float> bias);
