@@ -175,6 +175,17 @@ TEST(KokoroNorms, LayerNormalizationOfConstantRowIsBeta) {
   EXPECT_NEAR(y[4], 2 * (1 - 2.5f) / std::sqrt(1.25f + 1e-5f) + 0.5f, 1e-5f);
 }
 
+TEST(KokoroNorms, SkipLayerNormalizationAddsTheSkipFirst) {
+  // x + skip = [1, 2, 3, 4]: Welford's mean 2.5 and M2 5 are exact here, so y = (v - 2.5) /
+  // sqrt(1.25 + eps) · gamma + beta.
+  std::vector<float> y;
+  skip_layer_norm_onnx(std::vector<float>{0, 1, 1, 5}, std::vector<float>{1, 1, 2, -1}, 4,
+                       std::vector<float>{1, 1, 1, 2}, std::vector<float>{0, 0, 0, 1}, 1e-12f, &y);
+  const float deviation = std::sqrt(1.25f + 1e-12f);
+  EXPECT_EQ(y[0], (1.0f - 2.5f) / deviation * 1.0f + 0.0f);
+  EXPECT_EQ(y[3], (4.0f - 2.5f) / deviation * 2.0f + 1.0f);
+}
+
 TEST(KokoroReduceSum, EigenOrderAddsTheUnalignedHeadLast) {
   // Row starting 2 floats past an aligned address: p[2..5] form one packet, summed as
   // (p2 + p4) + (p3 + p5) = (1e8 - 1e8) + 0 = 0; then the head: + 1 + 1 = 2. In element order
