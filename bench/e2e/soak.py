@@ -96,6 +96,8 @@ class Metrics:
                 data = f.read()
         except FileNotFoundError:
             return
+        if not data and os.path.getsize(self.path) < self.offset:
+            raise RuntimeError(f"{self.path} shrank while it was being read (another writer?)")
         self.offset += len(data)
         data = self.partial + data
         lines = data.split(b"\n")
@@ -114,6 +116,10 @@ def inner(a):
     transcripts = [open(f, "rb").read().splitlines(keepends=True) for f in files]
     os.makedirs(a.workdir, exist_ok=True)
     metrics_path = os.path.join(a.workdir, "metrics.jsonl")
+    # A file left by an earlier run would be read from its old offset until the program truncates it,
+    # and then from the middle of a new line: start without one.
+    if os.path.exists(metrics_path):
+        os.remove(metrics_path)
     stderr_path = os.path.join(a.workdir, "stream-tts.log")
     cmd = [a.binary, "--input", "claude", "--translate", "none", "--out", a.out, "--metrics", metrics_path,
            "--log-level", "info"] + a.extra.split()
