@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "tts/kokoro/adain_block.h"
 #include "tts/kokoro/duration_predictor.h"
 #include "tts/kokoro/mlas_math.h"
 #include "tts/kokoro/quantized_conv1d.h"
@@ -184,6 +185,22 @@ TEST(KokoroNorms, SkipLayerNormalizationAddsTheSkipFirst) {
   const float deviation = std::sqrt(1.25f + 1e-12f);
   EXPECT_EQ(y[0], (1.0f - 2.5f) / deviation * 1.0f + 0.0f);
   EXPECT_EQ(y[3], (4.0f - 2.5f) / deviation * 2.0f + 1.0f);
+}
+
+TEST(KokoroNorms, AdaInstanceNormNormalisesEachChannelOverTheFrames) {
+  // Two channels over three frames, time-major: channel 0 = [1, 2, 3] (mean 2, variance 2/3),
+  // channel 1 = [5, 5, 5] (a constant: β alone). γ = [1, 0] doubles channel 0; β = [0.5, -1].
+  const std::vector<float> x = {1, 5, 2, 5, 3, 5};
+  const std::vector<float> gamma_beta = {1, 0, 0.5f, -1};
+  for (bool channels_first : {false, true}) {
+    std::vector<float> y;
+    ada_instance_norm(x, 2, gamma_beta, channels_first, &y);
+    const float deviation = std::sqrt(2.0f / 3.0f + 1e-5f);
+    EXPECT_FLOAT_EQ(y[0], 2 * (-1 / deviation) + 0.5f);
+    EXPECT_FLOAT_EQ(y[2], 0.5f);
+    EXPECT_FLOAT_EQ(y[4], 2 * (1 / deviation) + 0.5f);
+    for (size_t f = 0; f < 3; ++f) EXPECT_EQ(y[f * 2 + 1], -1.0f);
+  }
 }
 
 TEST(KokoroReduceSum, EigenOrderAddsTheUnalignedHeadLast) {

@@ -1,0 +1,51 @@
+// StyleTTS2's AdainResBlk1d without upsampling (the F0 and N blocks 0 and 2 of Kokoro's prosody
+// predictor), on the CPU with the int8 graph's arithmetic:
+//   AdaIN1d(x) = (1 + γ(s)) · InstanceNorm(x) + β(s); γ, β from an int8 Linear of the style;
+//   residual = conv2(LeakyReLU(AdaIN2(conv1(LeakyReLU(AdaIN1(x)))))) (ConvInteger k=3);
+//   out = (residual + x) / √2.
+// InstanceNorm as the exported graph computes it over frames (ReduceMean → Sub → Mul → ReduceMean →
+// + 1e-5 → Sqrt → Div), with onnxruntime's reduction order over a time-major tensor: a frame-by-
+// frame sum per channel, divided by the frame count. Time-major layout: [frames x channels].
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tts/kokoro/kokoro_weights.h"
+#include "tts/kokoro/quantized_conv1d.h"
+#include "tts/kokoro/quantized_ops.h"
+
+namespace stream_tts::kokoro {
+
+// y = (γ + 1) · (x − mean) / sqrt(var + 1e-5) + β per channel over the frames; `gamma_beta` =
+// [γ (channels), β (channels)]. The sums follow onnxruntime's ReduceMean for the layout the graph
+// holds the tensor in: time-major (`channels_first` false: frame by frame per channel, the
+// predictor.shared output) or channels-first (true: each channel's contiguous row summed in
+// Eigen's order, eigen_sum, as after a convolution).
+void ada_instance_norm(std::span<const float> x, size_t channels,
+                       std::span<const float> gamma_beta, bool channels_first,
+                       std::vector<float>* y);
+
+class AdainResBlock {
+ public:
+  // `module`: e.g. "encoder.predictor.F0.0" (norm1.fc, conv1, norm2.fc, conv2). Throws
+  // Error(kDataError) when a part is missing or the block changes its width (not handled here).
+  // `input_channels_first`: the layout the graph holds the block's input in (false for the shared
+  // LSTM's output, true after a convolution), which fixes the first norm's summation order.
+  AdainResBlock(const KokoroWeights& weights, const std::string& module, bool input_channels_first);
+
+  size_t channels() const { return channels_; }
+  // x: [frames x channels]; `style`: the predictor's quantised 128 style values.
+  std::vector<float> forward(std::span<const float> x, size_t frames,
+                             const QuantizedActivations& style) const;
+
+ private:
+  size_t channels_ = 0;
+  bool input_channels_first_ = false;
+  QuantizedLinear norm1_, norm2_;
+  QuantizedConv1d conv1_, conv2_;
+};
+
+}  // namespace stream_tts::kokoro
