@@ -1,5 +1,6 @@
 #include "tts/kokoro/adain_block.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "stream_tts/status.h"
@@ -60,12 +61,40 @@ AdainResBlock::AdainResBlock(const KokoroWeights& w, const std::string& m,
   conv2_ = QuantizedConv1d(require_param(w, m + ".conv2", "weight"),
                            &require_param(w, m + ".conv2", "bias"), 1);
   channels_ = conv1_.in_channels();
-  if (conv1_.out_channels() != channels_ || conv2_.in_channels() != channels_ ||
-      conv2_.out_channels() != channels_) {
-    throw Error(StatusCode::kDataError, "Kokoro weights: " + m + " changes its width");
+  out_channels_ = conv1_.out_channels();
+  upsample_ = w.module(m + ".pool") != nullptr;
+  if (conv2_.in_channels() != out_channels_ || conv2_.out_channels() != out_channels_ ||
+      (!upsample_ && out_channels_ != channels_)) {
+    throw Error(StatusCode::kDataError, "Kokoro weights: " + m + " has unexpected widths");
+  }
+  if (upsample_) {
+    pool_weight_ = float_param(w, m + ".pool", "weight", channels_ * 3);
+    pool_bias_ = float_param(w, m + ".pool", "bias", channels_);
+    shortcut_ = QuantizedConv1d(require_param(w, m + ".conv1x1", "weight"), nullptr, 0);
+    if (shortcut_.in_channels() != channels_ || shortcut_.out_channels() != out_channels_) {
+      throw Error(StatusCode::kDataError, "Kokoro weights: " + m + ".conv1x1 does not fit");
+    }
   }
   norm1_ = quantized_linear(w, m + ".norm1.fc", 128, 2 * channels_);
-  norm2_ = quantized_linear(w, m + ".norm2.fc", 128, 2 * channels_);
+  norm2_ = quantized_linear(w, m + ".norm2.fc", 128, 2 * out_channels_);
+}
+
+std::vector<float> AdainResBlock::pool(std::span<const float> x, size_t frames) const {
+  const size_t c_n = channels_;
+  std::vector<float> y(2 * frames * c_n, 0.0f);
+  // Output t receives input s through tap j where t = 2s - 1 + j.
+  for (size_t c = 0; c < c_n; ++c) {
+    for (size_t j = 0; j < 3; ++j) {
+      const float wj = pool_weight_[c * 3 + j];
+      for (size_t s = 0; s < frames; ++s) {
+        const auto t = static_cast<std::ptrdiff_t>(2 * s + j) - 1;
+        if (t < 0 || t >= static_cast<std::ptrdiff_t>(2 * frames)) continue;
+        y[static_cast<size_t>(t) * c_n + c] += x[s * c_n + c] * wj;
+      }
+    }
+  }
+  for (size_t i = 0; i < y.size(); ++i) y[i] += pool_bias_[i % c_n];
+  return y;
 }
 
 std::vector<float> AdainResBlock::forward(std::span<const float> x, size_t frames,
@@ -74,12 +103,26 @@ std::vector<float> AdainResBlock::forward(std::span<const float> x, size_t frame
   norm1_.forward(style, 1, &gamma_beta);
   ada_instance_norm(x, channels_, gamma_beta, input_channels_first_, &h);
   leaky_relu(h, kLeakySlope);
-  conv1_.forward(h, frames, &conv);
+  const size_t out_frames = upsample_ ? 2 * frames : frames;
+  if (upsample_) h = pool(h, frames);
+  conv1_.forward(h, out_frames, &conv);
   norm2_.forward(style, 1, &gamma_beta);
-  ada_instance_norm(conv, channels_, gamma_beta, true, &h);
+  ada_instance_norm(conv, out_channels_, gamma_beta, true, &h);
   leaky_relu(h, kLeakySlope);
-  conv2_.forward(h, frames, &conv);
-  for (size_t i = 0; i < conv.size(); ++i) conv[i] = (conv[i] + x[i]) / kSqrt2;
+  conv2_.forward(h, out_frames, &conv);
+  if (!upsample_) {
+    for (size_t i = 0; i < conv.size(); ++i) conv[i] = (conv[i] + x[i]) / kSqrt2;
+    return conv;
+  }
+  // Nearest ×2 (asymmetric, floor): frame t reads frame t / 2; then the 1×1 convolution.
+  std::vector<float> upsampled(out_frames * channels_), shortcut;
+  for (size_t t = 0; t < out_frames; ++t) {
+    std::copy(x.begin() + static_cast<std::ptrdiff_t>((t / 2) * channels_),
+              x.begin() + static_cast<std::ptrdiff_t>((t / 2 + 1) * channels_),
+              upsampled.begin() + static_cast<std::ptrdiff_t>(t * channels_));
+  }
+  shortcut_.forward(upsampled, out_frames, &shortcut);
+  for (size_t i = 0; i < conv.size(); ++i) conv[i] = (conv[i] + shortcut[i]) / kSqrt2;
   return conv;
 }
 

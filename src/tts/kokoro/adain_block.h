@@ -1,8 +1,10 @@
-// StyleTTS2's AdainResBlk1d without upsampling (the F0 and N blocks 0 and 2 of Kokoro's prosody
-// predictor), on the CPU with the int8 graph's arithmetic:
+// StyleTTS2's AdainResBlk1d (the F0 and N blocks of Kokoro's prosody predictor), on the CPU with
+// the int8 graph's arithmetic:
 //   AdaIN1d(x) = (1 + γ(s)) · InstanceNorm(x) + β(s); γ, β from an int8 Linear of the style;
-//   residual = conv2(LeakyReLU(AdaIN2(conv1(LeakyReLU(AdaIN1(x)))))) (ConvInteger k=3);
-//   out = (residual + x) / √2.
+//   residual = conv2(LeakyReLU(AdaIN2(conv1(pool(LeakyReLU(AdaIN1(x))))))) (ConvInteger k=3);
+//   out = (residual + shortcut(x)) / √2.
+// Block 1 upsamples ×2: `pool` is a float depthwise ConvTranspose (k=3, stride 2), the shortcut a
+// nearest ×2 upsampling then a 1×1 ConvInteger (512 → 256); the other blocks keep x.
 // InstanceNorm as the exported graph computes it over frames (ReduceMean → Sub → Mul → ReduceMean →
 // + 1e-5 → Sqrt → Div), with onnxruntime's reduction order over a time-major tensor: a frame-by-
 // frame sum per channel, divided by the frame count. Time-major layout: [frames x channels].
@@ -36,14 +38,23 @@ class AdainResBlock {
   // LSTM's output, true after a convolution), which fixes the first norm's summation order.
   AdainResBlock(const KokoroWeights& weights, const std::string& module, bool input_channels_first);
 
-  size_t channels() const { return channels_; }
-  // x: [frames x channels]; `style`: the predictor's quantised 128 style values.
+  size_t channels() const { return channels_; }   // input channels
+  size_t out_channels() const { return out_channels_; }
+  bool upsamples() const { return upsample_; }
+  // x: [frames x channels]; `style`: the predictor's quantised 128 style values. Returns
+  // [frames x out_channels], or [2·frames x out_channels] for the upsampling block.
   std::vector<float> forward(std::span<const float> x, size_t frames,
                              const QuantizedActivations& style) const;
 
  private:
-  size_t channels_ = 0;
-  bool input_channels_first_ = false;
+  // ConvTranspose1d(c, c, k=3, stride 2, padding 1, output padding 1, groups c) in onnxruntime's
+  // order: products per tap, added into zeros tap by tap, then the bias. [frames x c] → [2·frames x c].
+  std::vector<float> pool(std::span<const float> x, size_t frames) const;
+
+  size_t channels_ = 0, out_channels_ = 0;
+  bool input_channels_first_ = false, upsample_ = false;
+  std::vector<float> pool_weight_, pool_bias_;  // [c][3], [c]
+  QuantizedConv1d shortcut_;                    // 1×1, upsampling blocks only
   QuantizedLinear norm1_, norm2_;
   QuantizedConv1d conv1_, conv2_;
 };
