@@ -1,11 +1,12 @@
 #include "tts/kokoro/kokoro_voices.h"
 
-#include <charconv>
+#include <map>
 #include <cstring>
 #include <utility>
 
 #include "nn/onnx/mapped_file.h"
 #include "tts/kokoro/npz_reader.h"
+#include "tts/voice_blend.h"
 
 namespace stream_tts::kokoro {
 
@@ -46,29 +47,11 @@ std::vector<std::string> KokoroVoices::names() const {
 }
 
 Result<std::vector<float>> KokoroVoices::style_table(std::string_view spec) const {
+  auto parsed = parse_voice_blend(spec);
+  if (!parsed) return parsed.status();
   std::map<std::string, double> parts;  // sorted by name: the worker's summation order
   double total = 0;
-  size_t start = 0;
-  while (true) {
-    const size_t end = spec.find_first_of(",+", start);
-    const std::string_view part =
-        spec.substr(start, end == std::string_view::npos ? spec.npos : end - start);
-    const size_t colon = part.rfind(':');
-    const std::string name(part.substr(0, colon));
-    double weight = 1.0;
-    if (colon != std::string_view::npos) {
-      const std::string_view w = part.substr(colon + 1);
-      const auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
-      if (ec != std::errc() || ptr != w.data() + w.size() || !(weight > 0) || weight > 1e6) {
-        return Status(StatusCode::kInvalidArgument, "voice '" + std::string(spec) + "': weight '" +
-                                                        std::string(w) +
-                                                        "' is not a positive number");
-      }
-    }
-    if (name.empty()) {
-      return Status(StatusCode::kInvalidArgument,
-                    "voice '" + std::string(spec) + "': expected NAME or NAME:WEIGHT,NAME:WEIGHT");
-    }
+  for (const auto& [name, weight] : *parsed) {
     if (!has(name)) {
       std::string known;
       for (const auto& n : names()) {
@@ -78,13 +61,8 @@ Result<std::vector<float>> KokoroVoices::style_table(std::string_view spec) cons
       return Status(StatusCode::kInvalidArgument,
                     "unknown Kokoro voice '" + name + "' (voices: " + known + ")");
     }
-    if (!parts.emplace(name, weight).second) {
-      return Status(StatusCode::kInvalidArgument,
-                    "voice '" + std::string(spec) + "' names " + name + " twice");
-    }
+    parts.emplace(name, weight);
     total += weight;
-    if (end == std::string_view::npos) break;
-    start = end + 1;
   }
   if (parts.size() == 1) return voices_.at(parts.begin()->first);
   std::vector<float> table(rows_ * kStyleDim, 0.0f);

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cstring>
 #include <mutex>
 
 #include "core/log.h"
+#include "tts/voice_blend.h"
 #include "worker/worker_config.h"
 #include "worker/worker_manager.h"
 
@@ -167,37 +167,13 @@ class WorkerSynthesizer : public Synthesizer {
 }  // namespace
 
 Result<WorkerVoiceSpec> parse_worker_voice(std::string_view spec) {
+  auto parts = parse_voice_blend(spec);
+  if (!parts) return parts.status();
   WorkerVoiceSpec out;
-  std::vector<std::pair<std::string, double>> parts;
-  size_t start = 0;
-  for (;;) {
-    const size_t plus = spec.find('+', start);
-    const std::string_view part =
-        spec.substr(start, plus == std::string_view::npos ? spec.npos : plus - start);
-    const size_t colon = part.rfind(':');
-    const std::string_view name = part.substr(0, colon);
-    double weight = 1.0;
-    if (colon != std::string_view::npos) {
-      const std::string_view w = part.substr(colon + 1);
-      const auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
-      if (ec != std::errc() || ptr != w.data() + w.size() || !(weight > 0) || weight > 1e6) {
-        return Status(StatusCode::kInvalidArgument, "voice '" + std::string(spec) + "': weight '" +
-                                                        std::string(w) +
-                                                        "' is not a positive number");
-      }
-    }
-    if (name.empty() || name.find(':') != std::string_view::npos) {
-      return Status(StatusCode::kInvalidArgument,
-                    "voice '" + std::string(spec) + "': expected NAME or NAME:WEIGHT+NAME:WEIGHT");
-    }
-    parts.emplace_back(std::string(name), weight);
-    if (plus == std::string_view::npos) break;
-    start = plus + 1;
-  }
-  if (parts.size() == 1) {
-    out.voice = parts[0].first;
+  if (parts->size() == 1) {
+    out.voice = std::move(parts->front().name);
   } else {
-    out.blend = std::move(parts);
+    for (auto& part : *parts) out.blend.emplace_back(std::move(part.name), part.weight);
   }
   return out;
 }

@@ -16,7 +16,8 @@
 namespace stream_tts {
 
 // A --voice value for a worker: one voice ("jf_alpha"), or a blend of voices with weights
-// ("jf_alpha:0.7+jm_kumo:0.3"; a weight left out is 1; the worker normalises them).
+// ("jf_alpha:0.7+jm_kumo:0.3" or "jf_alpha:0.7,jm_kumo:0.3"; a weight left out is 1; the worker
+// normalises them). Parsed by parse_voice_blend (tts/voice_blend.h).
 struct WorkerVoiceSpec {
   std::string voice;                                  // one voice; empty for a blend
   std::vector<std::pair<std::string, double>> blend;  // two or more voices

@@ -121,7 +121,7 @@ TEST(WorkerSynthesizer, UnknownVoiceAndWorkerAreClearErrors) {
         << e.what();
   }
   try {
-    tone(f, "tone:0.5+tone:0.5");
+    tone(f, "tone:0.5+other:0.5");
     FAIL() << "no exception";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot blend voices"), std::string::npos) << e.what();
