@@ -63,13 +63,17 @@ AdainResBlock::AdainResBlock(const KokoroWeights& w, const std::string& m,
   channels_ = conv1_.in_channels();
   out_channels_ = conv1_.out_channels();
   upsample_ = w.module(m + ".pool") != nullptr;
+  learned_shortcut_ = w.module(m + ".conv1x1") != nullptr;  // StyleTTS2: dim_in != dim_out
   if (conv2_.in_channels() != out_channels_ || conv2_.out_channels() != out_channels_ ||
-      (!upsample_ && out_channels_ != channels_)) {
+      (!learned_shortcut_ && out_channels_ != channels_)) {
     throw Error(StatusCode::kDataError, "Kokoro weights: " + m + " has unexpected widths");
   }
   if (upsample_) {
     pool_weight_ = float_param(w, m + ".pool", "weight", channels_ * 3);
     pool_bias_ = float_param(w, m + ".pool", "bias", channels_);
+  }
+  if (learned_shortcut_) {
+    // conv1x1 has no bias in StyleTTS2 (bias=False), and the graph adds none.
     shortcut_ = QuantizedConv1d(require_param(w, m + ".conv1x1", "weight"), nullptr, 0);
     if (shortcut_.in_channels() != channels_ || shortcut_.out_channels() != out_channels_) {
       throw Error(StatusCode::kDataError, "Kokoro weights: " + m + ".conv1x1 does not fit");
@@ -110,18 +114,23 @@ std::vector<float> AdainResBlock::forward(std::span<const float> x, size_t frame
   ada_instance_norm(conv, out_channels_, gamma_beta, true, &h);
   leaky_relu(h, kLeakySlope);
   conv2_.forward(h, out_frames, &conv);
-  if (!upsample_) {
-    for (size_t i = 0; i < conv.size(); ++i) conv[i] = (conv[i] + x[i]) / kSqrt2;
-    return conv;
+  // The shortcut: x, upsampled ×2 where the block upsamples (nearest, asymmetric, floor: frame t
+  // reads frame t / 2), then the 1×1 convolution where it is learned.
+  std::span<const float> shortcut = x;
+  std::vector<float> upsampled, projected;
+  if (upsample_) {
+    upsampled.resize(out_frames * channels_);
+    for (size_t t = 0; t < out_frames; ++t) {
+      std::copy(x.begin() + static_cast<std::ptrdiff_t>((t / 2) * channels_),
+                x.begin() + static_cast<std::ptrdiff_t>((t / 2 + 1) * channels_),
+                upsampled.begin() + static_cast<std::ptrdiff_t>(t * channels_));
+    }
+    shortcut = upsampled;
   }
-  // Nearest ×2 (asymmetric, floor): frame t reads frame t / 2; then the 1×1 convolution.
-  std::vector<float> upsampled(out_frames * channels_), shortcut;
-  for (size_t t = 0; t < out_frames; ++t) {
-    std::copy(x.begin() + static_cast<std::ptrdiff_t>((t / 2) * channels_),
-              x.begin() + static_cast<std::ptrdiff_t>((t / 2 + 1) * channels_),
-              upsampled.begin() + static_cast<std::ptrdiff_t>(t * channels_));
+  if (learned_shortcut_) {
+    shortcut_.forward(shortcut, out_frames, &projected);
+    shortcut = projected;
   }
-  shortcut_.forward(upsampled, out_frames, &shortcut);
   for (size_t i = 0; i < conv.size(); ++i) conv[i] = (conv[i] + shortcut[i]) / kSqrt2;
   return conv;
 }
