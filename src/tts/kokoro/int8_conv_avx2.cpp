@@ -1,0 +1,107 @@
+// The AVX2 level of int8_conv_kernel.h, for CPUs without AVX-512 VNNI. vpmaddubsw (u8 × s8) would
+// saturate its int16 pair sums (255·127·2 > 32767), so inputs and weights are widened to centred
+// int16 instead and vpmaddwd adds each pair exactly into int32: 2 channels × 8 outputs an
+// instruction. Blocks of kRows output steps × kPanels·8 outputs stay in 12 of the 16 registers.
+#include "tts/kokoro/int8_conv_levels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+// Compiled for AVX2 whatever the build's flags (see int8_conv_avx512.cpp).
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#endif
+
+namespace stream_tts::kokoro::int8_detail {
+namespace {
+
+constexpr int kRows = 6;
+constexpr int kPanels = 2;
+
+template <int Rows, int Panels>
+void block(const Avx2Args& a, size_t t0, size_t p0) {
+  __m256i acc[Rows][Panels];
+  for (int i = 0; i < Rows; ++i)
+    for (int v = 0; v < Panels; ++v) acc[i][v] = _mm256_setzero_si256();
+  const size_t panel_values = a.kernel * a.ld * 16;
+  const int16_t* wp = a.packed + p0 * panel_values;
+  for (size_t j = 0; j < a.kernel; ++j) {
+    const int32_t* xr[Rows];
+    for (int i = 0; i < Rows; ++i) xr[i] = a.x + ((t0 + i) * a.stride + j * a.dilation) * a.ld;
+    const int16_t* wj = wp + j * a.ld * 16;
+    for (size_t g = 0; g < a.ld; ++g) {
+      __m256i w[Panels];
+      for (int v = 0; v < Panels; ++v) {
+        w[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wj + v * panel_values + g * 16));
+      }
+      for (int i = 0; i < Rows; ++i) {
+        const __m256i xa = _mm256_set1_epi32(xr[i][g]);
+        for (int v = 0; v < Panels; ++v) {
+          acc[i][v] = _mm256_add_epi32(acc[i][v], _mm256_madd_epi16(xa, w[v]));
+        }
+      }
+    }
+  }
+  for (int v = 0; v < Panels; ++v) {
+    const size_t o0 = (p0 + v) * 8;
+    const size_t left = a.out - o0;
+    if (left >= 8) {
+      for (int i = 0; i < Rows; ++i) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.acc + (t0 + i) * a.out + o0), acc[i][v]);
+      }
+    } else {
+      const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+      const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left)), lane);
+      for (int i = 0; i < Rows; ++i) {
+        _mm256_maskstore_epi32(a.acc + (t0 + i) * a.out + o0, mask, acc[i][v]);
+      }
+    }
+  }
+}
+
+template <int Rows>
+void block_rows(const Avx2Args& a, size_t t0, size_t p0, size_t panels) {
+  if (panels >= 2) {
+    block<Rows, 2>(a, t0, p0);
+  } else {
+    block<Rows, 1>(a, t0, p0);
+  }
+}
+
+}  // namespace
+
+void conv_avx2(const Avx2Args& a) {
+  const size_t panels = (a.out + 7) / 8;
+  for (size_t p0 = 0; p0 < panels; p0 += kPanels) {
+    const size_t np = panels - p0 < kPanels ? panels - p0 : kPanels;
+    size_t t0 = 0;
+    for (; t0 + kRows <= a.out_steps; t0 += kRows) block_rows<kRows>(a, t0, p0, np);
+    switch (a.out_steps - t0) {
+      case 1: block_rows<1>(a, t0, p0, np); break;
+      case 2: block_rows<2>(a, t0, p0, np); break;
+      case 3: block_rows<3>(a, t0, p0, np); break;
+      case 4: block_rows<4>(a, t0, p0, np); break;
+      case 5: block_rows<5>(a, t0, p0, np); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace stream_tts::kokoro::int8_detail
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+#else  // not x86: int8_cpu_level() never picks this level
+
+namespace stream_tts::kokoro::int8_detail {
+void conv_avx2(const Avx2Args&) {}
+}  // namespace stream_tts::kokoro::int8_detail
+
+#endif

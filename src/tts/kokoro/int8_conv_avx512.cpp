@@ -1,0 +1,116 @@
+// The AVX-512 VNNI level of int8_conv_kernel.h: vpdpbusd multiplies 4 unsigned input codes by 4
+// signed weights and adds the 4 products to an int32 lane without saturating, 16 outputs a register.
+// Blocks of kRows output steps × up to kPanels·16 outputs accumulate in 24 registers over every tap
+// and channel group; each weight load serves kRows instructions, each input broadcast kPanels.
+#include <cstring>
+
+#include "tts/kokoro/int8_conv_levels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+// Everything below is compiled for AVX-512 VNNI whatever the build's flags; int8_cpu_level() makes
+// sure it only runs where the CPU has it. Standard headers come before, so that no inline library
+// function is emitted with these instructions.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))), \
+                             apply_to = function)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+#endif
+
+namespace stream_tts::kokoro::int8_detail {
+namespace {
+
+constexpr int kRows = 6;    // output steps per block
+constexpr int kPanels = 4;  // 16-output panels per block: 6 × 4 = 24 accumulators of 32
+
+inline int32_t load_group(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+template <int Rows, int Panels>
+void block(const VnniArgs& a, size_t t0, size_t p0) {
+  __m512i acc[Rows][Panels];
+  for (int i = 0; i < Rows; ++i)
+    for (int v = 0; v < Panels; ++v) acc[i][v] = _mm512_setzero_si512();
+  const size_t panel_bytes = a.kernel * a.groups * 64;
+  const int8_t* wp = a.packed + p0 * panel_bytes;
+  for (size_t j = 0; j < a.kernel; ++j) {
+    const uint8_t* xr[Rows];
+    for (int i = 0; i < Rows; ++i) xr[i] = a.x + ((t0 + i) * a.stride + j * a.dilation) * a.ld;
+    const int8_t* wj = wp + j * a.groups * 64;
+    for (size_t g = 0; g < a.groups; ++g) {
+      __m512i w[Panels];
+      for (int v = 0; v < Panels; ++v) w[v] = _mm512_loadu_si512(wj + v * panel_bytes + g * 64);
+      for (int i = 0; i < Rows; ++i) {
+        const __m512i xa = _mm512_set1_epi32(load_group(xr[i] + 4 * g));
+        for (int v = 0; v < Panels; ++v) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], xa, w[v]);
+      }
+    }
+  }
+  // acc = Σ x·v; the exact sum is Σ x·v − x_zp·Σv + b·Σ(x − x_zp) (int8_conv_kernel.cpp). The
+  // lanes wrap modulo 2^32, which leaves the result exact whenever the true sum fits in int32.
+  for (int v = 0; v < Panels; ++v) {
+    const size_t o0 = (p0 + v) * 16;
+    const __m512i fix = _mm512_loadu_si512(a.fix + o0);
+    const __m512i offset = _mm512_loadu_si512(a.offset + o0);
+    const size_t left = a.out - o0;
+    const __mmask16 mask =
+        left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
+    for (int i = 0; i < Rows; ++i) {
+      const __m512i s = _mm512_set1_epi32(a.window_sum[t0 + i]);
+      const __m512i r =
+          _mm512_add_epi32(acc[i][v], _mm512_add_epi32(fix, _mm512_mullo_epi32(offset, s)));
+      _mm512_mask_storeu_epi32(a.acc + (t0 + i) * a.out + o0, mask, r);
+    }
+  }
+}
+
+template <int Rows>
+void block_rows(const VnniArgs& a, size_t t0, size_t p0, size_t panels) {
+  switch (panels) {
+    case 1: block<Rows, 1>(a, t0, p0); break;
+    case 2: block<Rows, 2>(a, t0, p0); break;
+    case 3: block<Rows, 3>(a, t0, p0); break;
+    default: block<Rows, kPanels>(a, t0, p0); break;
+  }
+}
+
+}  // namespace
+
+void conv_avx512_vnni(const VnniArgs& a) {
+  const size_t panels = (a.out + 15) / 16;
+  for (size_t p0 = 0; p0 < panels; p0 += kPanels) {
+    const size_t np = panels - p0 < kPanels ? panels - p0 : kPanels;
+    size_t t0 = 0;
+    for (; t0 + kRows <= a.out_steps; t0 += kRows) block_rows<kRows>(a, t0, p0, np);
+    switch (a.out_steps - t0) {
+      case 1: block_rows<1>(a, t0, p0, np); break;
+      case 2: block_rows<2>(a, t0, p0, np); break;
+      case 3: block_rows<3>(a, t0, p0, np); break;
+      case 4: block_rows<4>(a, t0, p0, np); break;
+      case 5: block_rows<5>(a, t0, p0, np); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace stream_tts::kokoro::int8_detail
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+#else  // not x86: int8_cpu_level() never picks this level
+
+namespace stream_tts::kokoro::int8_detail {
+void conv_avx512_vnni(const VnniArgs&) {}
+}  // namespace stream_tts::kokoro::int8_detail
+
+#endif
