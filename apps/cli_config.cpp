@@ -13,8 +13,8 @@ std::vector<std::string> CliConfig::validate() const {
     problems.push_back("--input must be auto, claude, text or jsonl (got '" + input_format + "')");
   }
   const bool worker_tts = tts.rfind("worker:", 0) == 0 && tts.size() > 7;
-  if (tts != "auto" && tts != "openjtalk" && tts != "espeak" && !worker_tts) {
-    problems.push_back("--tts must be auto, openjtalk, espeak or worker:NAME (got '" + tts + "')");
+  if (tts != "auto" && tts != "openjtalk" && tts != "kokoro" && tts != "espeak" && !worker_tts) {
+    problems.push_back("--tts must be auto, openjtalk, kokoro, espeak or worker:NAME (got '" + tts + "')");
   }
   if (!(rate >= 0.25f && rate <= 4.0f)) problems.push_back("--rate must be within 0.25..4");
   if (!(std::fabs(pitch) <= 12.0f)) problems.push_back("--pitch must be within -12..12 semitones");

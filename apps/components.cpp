@@ -51,6 +51,10 @@ Voices load_voices(const CliConfig& config) {
     add("en", "espeak", config.en_voice);
   } else if (config.tts == "openjtalk") {
     add("ja", "openjtalk", config.voice);
+  } else if (config.tts == "kokoro") {
+    // Native Kokoro-82M speaks Japanese; English text (untranslated) goes to eSpeak NG.
+    add("ja", "kokoro", config.voice);
+    add("en", "espeak", config.en_voice);
   } else {
     // auto: Japanese with Open JTalk, English with eSpeak NG (the first added is the fallback).
     add("ja", "openjtalk", config.voice);

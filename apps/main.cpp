@@ -121,12 +121,14 @@ void add_common_options(CLI::App& app, CliConfig& c) {
 
   const std::string kSpeech = "Speech";
   app.add_option("--tts", c.tts,
-                 "Voice backend: auto (Japanese -> openjtalk, English -> espeak), openjtalk, espeak, "
-                 "worker:NAME (an external worker process, e.g. worker:kokoro-ja; see --workers)")
+                 "Voice backend: auto (Japanese -> openjtalk, English -> espeak), openjtalk, "
+                 "kokoro (native Kokoro-82M neural voice, CPU; stream-tts models install kokoro-ja "
+                 "kokoro-ja-g2p), espeak, worker:NAME (an external worker process, e.g. "
+                 "worker:kokoro-ja; see --workers)")
       ->capture_default_str()->group(kSpeech);
   app.add_option("--voice", c.voice,
-                 "Japanese voice: path to an .htsvoice file (default: the Debian voice); with worker:NAME a "
-                 "voice of that worker (`stream-tts voices`) or a blend such as jf_alpha:0.7+jm_kumo:0.3")
+                 "Japanese voice: path to an .htsvoice file (default: the Debian voice); with kokoro or "
+                 "worker:NAME a voice (`stream-tts voices`) or a blend such as jf_alpha:0.7,jm_kumo:0.3")
       ->group(kSpeech);
   app.add_option("--workers", c.workers,
                  "Worker definitions (JSON, docs/worker-protocol.md; default: "

@@ -55,12 +55,14 @@ class Synthesizer {
 };
 
 struct SynthesizerConfig {
-  std::string backend;  // "openjtalk" | "espeak" | "worker:NAME"
+  std::string backend;  // "openjtalk" | "espeak" | "kokoro" | "worker:NAME"
   std::string voice;    // default voice for this synthesizer; empty = backend default
   // Backend data locations; empty = the Debian package paths.
   std::string dictionary_dir;  // openjtalk: NAIST-jdic for Open JTalk
   std::string voice_file;      // openjtalk: .htsvoice
   std::string workers_file;    // worker:NAME: workers.json; empty = $XDG_CONFIG_HOME/stream-tts/workers.json
+  std::string model_dir;       // kokoro: the kokoro-ja model folder; empty = the installed one
+  std::string g2p_dir;         // kokoro: the kokoro-ja-g2p folder; empty = the installed one
 };
 
 // Throws Error (kInvalidArgument unknown backend, kNotFound missing voice/dictionary).
