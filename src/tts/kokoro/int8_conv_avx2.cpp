@@ -80,12 +80,23 @@ void conv_avx2(const Avx2Args& a) {
     size_t t0 = 0;
     for (; t0 + kRows <= a.out_steps; t0 += kRows) block_rows<kRows>(a, t0, p0, np);
     switch (a.out_steps - t0) {
-      case 1: block_rows<1>(a, t0, p0, np); break;
-      case 2: block_rows<2>(a, t0, p0, np); break;
-      case 3: block_rows<3>(a, t0, p0, np); break;
-      case 4: block_rows<4>(a, t0, p0, np); break;
-      case 5: block_rows<5>(a, t0, p0, np); break;
-      default: break;
+      case 1:
+        block_rows<1>(a, t0, p0, np);
+        break;
+      case 2:
+        block_rows<2>(a, t0, p0, np);
+        break;
+      case 3:
+        block_rows<3>(a, t0, p0, np);
+        break;
+      case 4:
+        block_rows<4>(a, t0, p0, np);
+        break;
+      case 5:
+        block_rows<5>(a, t0, p0, np);
+        break;
+      default:
+        break;
     }
   }
 }

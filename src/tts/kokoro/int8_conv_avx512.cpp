@@ -1,7 +1,8 @@
 // The AVX-512 VNNI level of int8_conv_kernel.h: vpdpbusd multiplies 4 unsigned input codes by 4
-// signed weights and adds the 4 products to an int32 lane without saturating, 16 outputs a register.
-// Blocks of kRows output steps × up to kPanels·16 outputs accumulate in 24 registers over every tap
-// and channel group; each weight load serves kRows instructions, each input broadcast kPanels.
+// signed weights and adds the 4 products to an int32 lane without saturating, 16 outputs a
+// register. Blocks of kRows output steps × up to kPanels·16 outputs accumulate in 24 registers over
+// every tap and channel group; each weight load serves kRows instructions, each input broadcast
+// kPanels.
 #include <cstring>
 
 #include "tts/kokoro/int8_conv_levels.h"
@@ -73,10 +74,18 @@ void block(const VnniArgs& a, size_t t0, size_t p0) {
 template <int Rows>
 void block_rows(const VnniArgs& a, size_t t0, size_t p0, size_t panels) {
   switch (panels) {
-    case 1: block<Rows, 1>(a, t0, p0); break;
-    case 2: block<Rows, 2>(a, t0, p0); break;
-    case 3: block<Rows, 3>(a, t0, p0); break;
-    default: block<Rows, kPanels>(a, t0, p0); break;
+    case 1:
+      block<Rows, 1>(a, t0, p0);
+      break;
+    case 2:
+      block<Rows, 2>(a, t0, p0);
+      break;
+    case 3:
+      block<Rows, 3>(a, t0, p0);
+      break;
+    default:
+      block<Rows, kPanels>(a, t0, p0);
+      break;
   }
 }
 
@@ -89,12 +98,23 @@ void conv_avx512_vnni(const VnniArgs& a) {
     size_t t0 = 0;
     for (; t0 + kRows <= a.out_steps; t0 += kRows) block_rows<kRows>(a, t0, p0, np);
     switch (a.out_steps - t0) {
-      case 1: block_rows<1>(a, t0, p0, np); break;
-      case 2: block_rows<2>(a, t0, p0, np); break;
-      case 3: block_rows<3>(a, t0, p0, np); break;
-      case 4: block_rows<4>(a, t0, p0, np); break;
-      case 5: block_rows<5>(a, t0, p0, np); break;
-      default: break;
+      case 1:
+        block_rows<1>(a, t0, p0, np);
+        break;
+      case 2:
+        block_rows<2>(a, t0, p0, np);
+        break;
+      case 3:
+        block_rows<3>(a, t0, p0, np);
+        break;
+      case 4:
+        block_rows<4>(a, t0, p0, np);
+        break;
+      case 5:
+        block_rows<5>(a, t0, p0, np);
+        break;
+      default:
+        break;
     }
   }
 }

@@ -46,10 +46,14 @@ Int8Level int8_level() {
 
 const char* int8_level_name(Int8Level level) {
   switch (level) {
-    case Int8Level::kPlain: return "plain";
-    case Int8Level::kSse2: return "sse2";
-    case Int8Level::kAvx2: return "avx2";
-    case Int8Level::kAvx512Vnni: return "avx512vnni";
+    case Int8Level::kPlain:
+      return "plain";
+    case Int8Level::kSse2:
+      return "sse2";
+    case Int8Level::kAvx2:
+      return "avx2";
+    case Int8Level::kAvx512Vnni:
+      return "avx512vnni";
   }
   return "?";
 }
@@ -57,7 +61,9 @@ const char* int8_level_name(Int8Level level) {
 ScopedInt8Level::ScopedInt8Level(Int8Level level)
     : previous_(g_level_override.exchange(static_cast<int>(level))) {}
 
-ScopedInt8Level::~ScopedInt8Level() { g_level_override.store(previous_); }
+ScopedInt8Level::~ScopedInt8Level() {
+  g_level_override.store(previous_);
+}
 
 size_t Int8ConvShape::output_steps(size_t steps) const {
   const size_t span = dilation * (kernel - 1) + 1;
@@ -73,8 +79,8 @@ size_t Int8ConvShape::output_steps(size_t steps) const {
 // The first term is what vpdpbusd accumulates, Σ_k v_k is fixed at packing time, and the last sum
 // is the same for every output (the window's centred input sum, from per-row sums). Pad channels
 // (in rounded up to 4) have v = 0 and stay out of both sums. All of it is ring arithmetic modulo
-// 2^32, which int32 lanes compute exactly, so the result is exact whenever the true sum fits int32 —
-// the condition ORT's own int32 accumulator has (Kokoro: |sum| ≤ in·k·255² ≈ 2.1e8 at most).
+// 2^32, which int32 lanes compute exactly, so the result is exact whenever the true sum fits int32
+// — the condition ORT's own int32 accumulator has (Kokoro: |sum| ≤ in·k·255² ≈ 2.1e8 at most).
 Int8ConvKernel::Int8ConvKernel(const Int8ConvShape& shape, std::span<const int16_t> centred,
                                Int8Level level)
     : shape_(shape), level_(level) {
@@ -136,8 +142,7 @@ Int8ConvKernel::Int8ConvKernel(const Int8ConvShape& shape, std::span<const int16
   }
 }
 
-void Int8ConvKernel::accumulate(const uint8_t* x, size_t steps, uint8_t x_zp,
-                                int32_t* acc) const {
+void Int8ConvKernel::accumulate(const uint8_t* x, size_t steps, uint8_t x_zp, int32_t* acc) const {
   const size_t out_steps = shape_.output_steps(steps);
   if (out_steps == 0 || empty()) return;
   const size_t in = shape_.in, pad = shape_.padding, rows = steps + 2 * pad;
@@ -165,8 +170,8 @@ void Int8ConvKernel::accumulate(const uint8_t* x, size_t steps, uint8_t x_zp,
     std::vector<int32_t> fix(v_sum_.size());
     for (size_t o = 0; o < fix.size(); ++o) {
       // −x_zp · Σv modulo 2^32 (see the constructor): unsigned, so that no step can overflow.
-      fix[o] = static_cast<int32_t>(0u - static_cast<uint32_t>(x_zp) *
-                                             static_cast<uint32_t>(v_sum_[o]));
+      fix[o] =
+          static_cast<int32_t>(0u - static_cast<uint32_t>(x_zp) * static_cast<uint32_t>(v_sum_[o]));
     }
     int8_detail::VnniArgs a;
     a.x = padded.data();

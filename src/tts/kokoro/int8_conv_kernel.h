@@ -2,15 +2,15 @@
 // time by what the CPU has: AVX-512 VNNI (vpdpbusd, u8 × s8 → int32, 64 products an instruction),
 // AVX2 (int16 pairs through vpmaddwd), else the callers keep their SSE2 / plain-loop paths.
 //
-// Every level computes the same integers: acc[t][o] = Σ_j Σ_c (x[t·stride + j·dilation − padding][c]
-// − x_zp) · w[o][c][j], where w is the centred weight (w − w_zp) and padding rows count as x_zp (so
-// they add 0, as ORT pads with the zero point). Integer sums do not depend on their order, so these
-// kernels are free to block, reorder and vectorise without moving a single output bit; the float
-// steps after them stay with the callers.
+// Every level computes the same integers: acc[t][o] = Σ_j Σ_c (x[t·stride + j·dilation −
+// padding][c] − x_zp) · w[o][c][j], where w is the centred weight (w − w_zp) and padding rows count
+// as x_zp (so they add 0, as ORT pads with the zero point). Integer sums do not depend on their
+// order, so these kernels are free to block, reorder and vectorise without moving a single output
+// bit; the float steps after them stay with the callers.
 //
-// The input is time-major, [steps × in] uint8 codes (row t = time step t); acc is [output_steps × out].
-// No im2col: the kernels read the (padded) input rows of each tap directly. A matrix product is the
-// case kernel = 1, stride = 1, padding = 0 with rows as steps.
+// The input is time-major, [steps × in] uint8 codes (row t = time step t); acc is [output_steps ×
+// out]. No im2col: the kernels read the (padded) input rows of each tap directly. A matrix product
+// is the case kernel = 1, stride = 1, padding = 0 with rows as steps.
 #pragma once
 
 #include <cstddef>
@@ -30,8 +30,9 @@ Int8Level int8_cpu_level();
 Int8Level int8_level();
 const char* int8_level_name(Int8Level level);
 
-// Tests and benchmarks: while it lives, kernels built (and QuantizedLinear / QuantizedConv1d objects
-// constructed) use at most `level`. Not thread-safe against concurrent construction; set it before.
+// Tests and benchmarks: while it lives, kernels built (and QuantizedLinear / QuantizedConv1d
+// objects constructed) use at most `level`. Not thread-safe against concurrent construction; set it
+// before.
 class ScopedInt8Level {
  public:
   explicit ScopedInt8Level(Int8Level level);
@@ -72,11 +73,11 @@ class Int8ConvKernel {
  private:
   Int8ConvShape shape_;
   Int8Level level_ = Int8Level::kPlain;
-  size_t groups_ = 0;             // input channel groups per tap: ⌈in/4⌉ (VNNI) or ⌈in/2⌉ (AVX2)
-  std::vector<int8_t> packed8_;   // VNNI: [⌈out/16⌉][kernel][groups][16 outputs][4 channels]
-  std::vector<int16_t> packed16_; // AVX2: [⌈out/8⌉][kernel][groups][8 outputs][2 channels]
-  std::vector<int32_t> offset_;   // VNNI: per output, b with w − w_zp = v + b (v the packed s8)
-  std::vector<int32_t> v_sum_;    // VNNI: per output, Σ over taps and channels of v
+  size_t groups_ = 0;  // input channel groups per tap: ⌈in/4⌉ (VNNI) or ⌈in/2⌉ (AVX2)
+  std::vector<int8_t> packed8_;    // VNNI: [⌈out/16⌉][kernel][groups][16 outputs][4 channels]
+  std::vector<int16_t> packed16_;  // AVX2: [⌈out/8⌉][kernel][groups][8 outputs][2 channels]
+  std::vector<int32_t> offset_;    // VNNI: per output, b with w − w_zp = v + b (v the packed s8)
+  std::vector<int32_t> v_sum_;     // VNNI: per output, Σ over taps and channels of v
 };
 
 }  // namespace stream_tts::kokoro

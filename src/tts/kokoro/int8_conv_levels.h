@@ -12,23 +12,23 @@ namespace stream_tts::kokoro::int8_detail {
 // step r − padding, pad rows and pad channels filled so that they add nothing; output step t, tap j
 // reads row t·stride + j·dilation.
 struct VnniArgs {
-  const uint8_t* x = nullptr;     // [rows][ld] uint8 codes
-  size_t ld = 0;                  // bytes per row: 4 · groups
-  size_t groups = 0;              // 4-channel groups per tap
+  const uint8_t* x = nullptr;  // [rows][ld] uint8 codes
+  size_t ld = 0;               // bytes per row: 4 · groups
+  size_t groups = 0;           // 4-channel groups per tap
   size_t out_steps = 0, out = 0, kernel = 1, stride = 1, dilation = 1;
-  const int8_t* packed = nullptr; // [⌈out/16⌉][kernel][groups][16][4]
-  const int32_t* fix = nullptr;   // [⌈out/16⌉·16]: −x_zp · Σv per output
-  const int32_t* offset = nullptr;// [⌈out/16⌉·16]: b per output
+  const int8_t* packed = nullptr;       // [⌈out/16⌉][kernel][groups][16][4]
+  const int32_t* fix = nullptr;         // [⌈out/16⌉·16]: −x_zp · Σv per output
+  const int32_t* offset = nullptr;      // [⌈out/16⌉·16]: b per output
   const int32_t* window_sum = nullptr;  // [out_steps]: Σ (x − x_zp) over each output's window
-  int32_t* acc = nullptr;         // [out_steps][out]
+  int32_t* acc = nullptr;               // [out_steps][out]
 };
 
 struct Avx2Args {
-  const int32_t* x = nullptr;     // [rows][ld] centred int16 pairs (x[2g] − zp, x[2g+1] − zp)
-  size_t ld = 0;                  // pairs per row
+  const int32_t* x = nullptr;  // [rows][ld] centred int16 pairs (x[2g] − zp, x[2g+1] − zp)
+  size_t ld = 0;               // pairs per row
   size_t out_steps = 0, out = 0, kernel = 1, stride = 1, dilation = 1;
   const int16_t* packed = nullptr;  // [⌈out/8⌉][kernel][ld][8][2]
-  int32_t* acc = nullptr;         // [out_steps][out]
+  int32_t* acc = nullptr;           // [out_steps][out]
 };
 
 void conv_avx512_vnni(const VnniArgs& args);

@@ -9,8 +9,8 @@
 namespace stream_tts::kokoro {
 
 QuantizedConv1d::QuantizedConv1d(const Param& weight, const Param* bias, size_t padding,
-                                 size_t dilation)
-    : padding_(padding), dilation_(dilation) {
+                                 size_t dilation, size_t stride)
+    : padding_(padding), dilation_(dilation), stride_(stride) {
   const nn::onnx::Tensor& w = *weight.tensor;
   const bool int8 = w.data_type == nn::onnx::DataType::kInt8;
   if (w.dims.size() != 3 || weight.scale == nullptr || weight.zero_point == nullptr ||
@@ -22,6 +22,9 @@ QuantizedConv1d::QuantizedConv1d(const Param& weight, const Param* bias, size_t 
   out_ = static_cast<size_t>(w.dims[0]);
   in_ = static_cast<size_t>(w.dims[1]);
   kernel_ = static_cast<size_t>(w.dims[2]);
+  if (kernel_ == 0 || dilation_ == 0 || stride_ == 0) {
+    throw Error(StatusCode::kDataError, "tensor '" + std::string(w.name) + "': empty convolution");
+  }
   w_scale_ = static_cast<float>(weight.scale->as_double());
   const auto zp = static_cast<int16_t>(weight.zero_point->as_double());
   const uint8_t* raw = w.bytes().data();
@@ -42,10 +45,11 @@ QuantizedConv1d::QuantizedConv1d(const Param& weight, const Param* bias, size_t 
 
 QuantizedConv1d::QuantizedConv1d(size_t in, size_t out, size_t kernel,
                                  std::span<const int16_t> centred, float w_scale,
-                                 std::vector<float> bias, size_t padding, size_t dilation)
-    : in_(in), out_(out), kernel_(kernel), padding_(padding), dilation_(dilation),
+                                 std::vector<float> bias, size_t padding, size_t dilation,
+                                 size_t stride)
+    : in_(in), out_(out), kernel_(kernel), padding_(padding), dilation_(dilation), stride_(stride),
       w_scale_(w_scale), bias_(std::move(bias)) {
-  if (centred.size() != in * out * kernel || kernel == 0 || dilation == 0 ||
+  if (centred.size() != in * out * kernel || kernel == 0 || dilation == 0 || stride == 0 ||
       (!bias_.empty() && bias_.size() != out)) {
     throw Error(StatusCode::kDataError, "convolution: shapes do not fit");
   }
@@ -53,6 +57,18 @@ QuantizedConv1d::QuantizedConv1d(size_t in, size_t out, size_t kernel,
 }
 
 void QuantizedConv1d::init(std::span<const int16_t> centred) {
+  if (int8_level() >= Int8Level::kAvx2) {
+    std::vector<int16_t> taps(kernel_ * in_ * out_);  // [out][in][k] -> [k][in][out]
+    for (size_t o = 0; o < out_; ++o) {
+      for (size_t c = 0; c < in_; ++c) {
+        for (size_t j = 0; j < kernel_; ++j) {
+          taps[(j * in_ + c) * out_ + o] = centred[(o * in_ + c) * kernel_ + j];
+        }
+      }
+    }
+    fast_ = Int8ConvKernel({in_, out_, kernel_, stride_, padding_, dilation_}, taps, int8_level());
+    return;
+  }
   // [out][in][k] -> [in·k][out]
   std::vector<int16_t> unrolled(in_ * kernel_ * out_);
   for (size_t o = 0; o < out_; ++o) {
@@ -67,8 +83,8 @@ void QuantizedConv1d::init(std::span<const int16_t> centred) {
 }
 
 size_t QuantizedConv1d::output_steps(size_t steps) const {
-  const size_t span = dilation_ * (kernel_ - 1);
-  return steps + 2 * padding_ >= span + 1 ? steps + 2 * padding_ - span : 0;
+  const size_t span = dilation_ * (kernel_ - 1) + 1;
+  return steps + 2 * padding_ >= span ? (steps + 2 * padding_ - span) / stride_ + 1 : 0;
 }
 
 void QuantizedConv1d::forward(std::span<const float> x, size_t steps,
@@ -83,24 +99,14 @@ void QuantizedConv1d::forward(const QuantizedActivations& xq, size_t steps,
   if (xq.values.size() != steps * in_) {
     throw Error(StatusCode::kInvalidArgument, "convolution: the input is not [steps x channels]");
   }
-  const size_t out_steps = output_steps(steps), width = in_ * kernel_;
-  // Input columns: padding taps read the zero point, so their centred value is 0.
-  QuantizedActivations cols;
-  cols.scale = xq.scale;
-  cols.zero_point = xq.zero_point;
-  cols.values.assign(out_steps * width, xq.zero_point);
-  for (size_t t = 0; t < out_steps; ++t) {
-    for (size_t j = 0; j < kernel_; ++j) {
-      const auto src = static_cast<std::ptrdiff_t>(t + j * dilation_) -
-                       static_cast<std::ptrdiff_t>(padding_);
-      if (src < 0 || src >= static_cast<std::ptrdiff_t>(steps)) continue;
-      const uint8_t* row = xq.values.data() + static_cast<size_t>(src) * in_;
-      uint8_t* dst = cols.values.data() + t * width + j;
-      for (size_t c = 0; c < in_; ++c) dst[c * kernel_] = row[c];
-    }
-  }
+  const size_t out_steps = output_steps(steps);
   std::vector<int32_t> acc;
-  unrolled_.accumulate(cols, out_steps, &acc);
+  if (!fast_.empty()) {
+    acc.resize(out_steps * out_);
+    fast_.accumulate(xq.values.data(), steps, xq.zero_point, acc.data());
+  } else {
+    unrolled_accumulate(xq, steps, &acc);
+  }
   const float scale = xq.scale * w_scale_;  // the graph's Mul(x_scale, w_scale)
   std::vector<int32_t> bias_q(out_, 0);
   for (size_t o = 0; o < bias_.size(); ++o) {
@@ -112,6 +118,27 @@ void QuantizedConv1d::forward(const QuantizedActivations& xq, size_t steps,
       (*y)[t * out_ + o] = static_cast<float>(acc[t * out_ + o] + bias_q[o]) * scale;
     }
   }
+}
+
+void QuantizedConv1d::unrolled_accumulate(const QuantizedActivations& xq, size_t steps,
+                                          std::vector<int32_t>* acc) const {
+  const size_t out_steps = output_steps(steps), width = in_ * kernel_;
+  // Input columns: padding taps read the zero point, so their centred value is 0.
+  QuantizedActivations cols;
+  cols.scale = xq.scale;
+  cols.zero_point = xq.zero_point;
+  cols.values.assign(out_steps * width, xq.zero_point);
+  for (size_t t = 0; t < out_steps; ++t) {
+    for (size_t j = 0; j < kernel_; ++j) {
+      const auto src = static_cast<std::ptrdiff_t>(t * stride_ + j * dilation_) -
+                       static_cast<std::ptrdiff_t>(padding_);
+      if (src < 0 || src >= static_cast<std::ptrdiff_t>(steps)) continue;
+      const uint8_t* row = xq.values.data() + static_cast<size_t>(src) * in_;
+      uint8_t* dst = cols.values.data() + t * width + j;
+      for (size_t c = 0; c < in_; ++c) dst[c * kernel_] = row[c];
+    }
+  }
+  unrolled_.accumulate(cols, out_steps, acc);
 }
 
 void leaky_relu(std::span<float> x, float alpha) {

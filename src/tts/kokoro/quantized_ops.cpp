@@ -101,7 +101,12 @@ void QuantizedLinear::init(std::span<const int16_t> centred) {
       pairs_[(kp * out_ + n) * 2 + 1] = value(2 * kp + 1, n);
     }
   }
-  // The SIMD layout: blocks of kBlock outputs, within a block input pair by input pair.
+  level_ = int8_level();
+  if (level_ >= Int8Level::kAvx2) {
+    fast_ = Int8ConvKernel({in_, out_, 1, 1, 0, 1}, centred, level_);
+    return;
+  }
+  // The SSE2 layout: blocks of kBlock outputs, within a block input pair by input pair.
   blocked_.resize((out_ / kBlock) * k_pairs * kBlock * 2);
   for (size_t nb = 0; nb < out_ / kBlock; ++nb) {
     for (size_t kp = 0; kp < k_pairs; ++kp) {
@@ -121,6 +126,11 @@ void QuantizedLinear::forward(const QuantizedActivations& x, size_t rows,
 
 void QuantizedLinear::accumulate(const QuantizedActivations& x, size_t rows,
                                  std::vector<int32_t>* acc_out) const {
+  if (!fast_.empty()) {
+    acc_out->resize(rows * out_);
+    fast_.accumulate(x.values.data(), rows, x.zero_point, acc_out->data());
+    return;
+  }
   const size_t k_pairs = (in_ + 1) / 2;
   // Each row's centred activation pairs (a[2k], a[2k+1]) as the two int16 halves of one int32.
   std::vector<int32_t> a_pairs(rows * k_pairs);
@@ -140,7 +150,7 @@ void QuantizedLinear::accumulate(const QuantizedActivations& x, size_t rows,
   // Blocks of 4 rows x 8 outputs accumulate in registers over all inputs, reading the block's
   // weights contiguously (blocked_: 32 bytes per input pair). pmaddwd gives each 32-bit lane
   // a0 * w[2k][n] + a1 * w[2k+1][n], exactly (|a|, |w| <= 255).
-  const size_t blocks = out_ / kBlock;
+  const size_t blocks = level_ >= Int8Level::kSse2 ? out_ / kBlock : 0;
   for (size_t nb = 0; nb < blocks; ++nb) {
     const int16_t* wb = blocked_.data() + nb * k_pairs * kBlock * 2;
     size_t r = 0;

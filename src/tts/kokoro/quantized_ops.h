@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "tts/kokoro/int8_conv_kernel.h"
 #include "tts/kokoro/kokoro_weights.h"
 
 namespace stream_tts::kokoro {
@@ -26,8 +27,9 @@ struct QuantizedActivations {
 void dynamic_quantize_linear(std::span<const float> x, QuantizedActivations* out);
 
 // A MatMulInteger weight ([in, out] int8 or uint8, per-column or per-tensor scale and zero point)
-// with its float bias, prepared once: centred int16 values, interleaved in pairs of inputs so that
-// one multiply-add instruction (SSE2 pmaddwd) does two inputs of four outputs.
+// with its float bias, prepared once for the best int8 level at construction (int8_level()): the
+// AVX-512 VNNI or AVX2 kernel of int8_conv_kernel.h, else centred int16 values interleaved in pairs of
+// inputs so that one SSE2 pmaddwd does two inputs of four outputs, else plain loops.
 class QuantizedLinear {
  public:
   QuantizedLinear() = default;
@@ -54,7 +56,7 @@ class QuantizedLinear {
   float weight_scale(size_t n) const { return w_scale_[n]; }
 
  private:
-  void init(std::span<const int16_t> centred);  // builds pairs_ and blocked_ from [in][out]
+  void init(std::span<const int16_t> centred);  // builds pairs_ and fast_ or blocked_ from [in][out]
   void finish(const std::vector<int32_t>& acc, size_t rows, float x_scale,
               std::vector<float>* y) const;
 
@@ -63,6 +65,8 @@ class QuantizedLinear {
   std::vector<int16_t> pairs_;  // [(in + 1) / 2][out][2]: w[2k][n] - zp[n], w[2k+1][n] - zp[n]
   std::vector<int16_t>
       blocked_;                 // [out / kBlock][(in + 1) / 2][kBlock][2]: the same, block by block
+  Int8Level level_ = Int8Level::kPlain;  // int8_level() at construction
+  Int8ConvKernel fast_;         // AVX2 and up: the product as a 1-tap convolution; else empty
   std::vector<float> w_scale_;  // [out]
   std::vector<float> bias_;     // [out] or empty
 };

@@ -1,7 +1,8 @@
 // The exact int8 convolution kernels (src/tts/kokoro/int8_conv_kernel.h) against plain loops over
 // the definition, forced through each instruction-set level this CPU has, on random shapes: odd
 // channel counts, kernels 1–12, dilation 1–5, stride 1–6, padding, zero points 0 and 255 on both
-// sides. Exact integer equality is the only bound: any order of an int32 sum gives the same integer.
+// sides. Exact integer equality is the only bound: any order of an int32 sum gives the same
+// integer.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -113,8 +114,8 @@ TEST(KokoroInt8Kernel, RandomShapesMatchPlainLoopsAtEveryLevel) {
     s.padding = rng.range(0, s.dilation * (s.kernel - 1) / 2 + 2);
     const size_t steps = rng.range(1, 40);
     const WeightKind kind = n % 7 == 6 ? WeightKind::kWideRange
-                            : n % 2     ? WeightKind::kInt8PerOutput
-                                        : WeightKind::kUint8PerTensor;
+                            : n % 2    ? WeightKind::kInt8PerOutput
+                                       : WeightKind::kUint8PerTensor;
     const int16_t w_zp = n % 3 == 0 ? 0 : n % 3 == 1 ? 255 : static_cast<int16_t>(rng.next() % 256);
     const uint8_t x_zp = n % 5 == 0 ? 0 : n % 5 == 1 ? 255 : static_cast<uint8_t>(rng.next());
     for (Int8Level level : levels) check_case(s, steps, kind, w_zp, x_zp, rng, level);
@@ -130,11 +131,11 @@ TEST(KokoroInt8Kernel, GeneratorSizedShapes) {
     size_t steps;
   };
   const std::vector<Case> cases = {
-      {{256, 256, 11, 1, 25, 5}, 97},   // resblock: k11, dilation 5, length kept
-      {{128, 128, 7, 1, 9, 3}, 61},     // resblock at 128 channels
-      {{22, 256, 12, 6, 3, 1}, 130},    // noise_convs.0: k12, stride 6, padding 3
-      {{1090, 200, 3, 1, 1, 1}, 13},    // decoder conv1 (fewer outputs, same depth)
-      {{512, 1024, 1, 1, 0, 1}, 3},     // a matrix product: k1, rows as steps
+      {{256, 256, 11, 1, 25, 5}, 97},  // resblock: k11, dilation 5, length kept
+      {{128, 128, 7, 1, 9, 3}, 61},    // resblock at 128 channels
+      {{22, 256, 12, 6, 3, 1}, 130},   // noise_convs.0: k12, stride 6, padding 3
+      {{1090, 200, 3, 1, 1, 1}, 13},   // decoder conv1 (fewer outputs, same depth)
+      {{512, 1024, 1, 1, 0, 1}, 3},    // a matrix product: k1, rows as steps
   };
   for (const Case& c : cases) {
     for (Int8Level level : levels) {

@@ -11,6 +11,7 @@
 
 #include "kokoro_proto_writer.h"
 #include "stream_tts/status.h"
+#include "tts/kokoro/quantized_conv1d.h"
 #include "tts/kokoro/quantized_ops.h"
 
 namespace stream_tts::kokoro {
@@ -32,6 +33,16 @@ TEST(KokoroOps, DynamicQuantizeLinearAsOnnxRuntime) {
   // All zero: no range, every code is the zero point.
   dynamic_quantize_linear(std::vector<float>{0.0f, 0.0f}, &q);
   EXPECT_EQ(q.values, (std::vector<uint8_t>{0, 0}));
+}
+
+// The dispatch levels this CPU can run, plain loops first.
+std::vector<Int8Level> levels_here() {
+  std::vector<Int8Level> levels;
+  for (Int8Level l :
+       {Int8Level::kPlain, Int8Level::kSse2, Int8Level::kAvx2, Int8Level::kAvx512Vnni}) {
+    if (int8_cpu_level() >= l) levels.push_back(l);
+  }
+  return levels;
 }
 
 // A QuantizedLinear needs a Param over tensors; build them in a tiny ONNX file.
@@ -82,38 +93,101 @@ LinearFixture make_linear(size_t in, size_t out, bool per_column, uint32_t seed)
 
 TEST(KokoroOps, QuantizedLinearSimdMatchesPlainLoops) {
   for (const auto& [in, out, per_column] : std::vector<std::tuple<size_t, size_t, bool>>{
-           {7, 5, true}, {16, 12, false}, {33, 9, true}, {128, 64, true}}) {
+           {7, 5, true}, {16, 12, false}, {33, 9, true}, {128, 64, true}, {61, 70, true}}) {
     const LinearFixture f = make_linear(in, out, per_column, static_cast<uint32_t>(in * 31 + out));
-    const QuantizedLinear linear(f.weight, &f.bias);
-    EXPECT_EQ(linear.in_features(), in);
-    EXPECT_EQ(linear.out_features(), out);
-    std::vector<float> x(3 * in);
-    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i)) * 2.0f - 0.3f;
-    QuantizedActivations q;
-    dynamic_quantize_linear(x, &q);
-    std::vector<float> fast, reference;
-    linear.forward(q, 3, &fast);
-    linear.forward_reference(q, 3, &reference);
-    EXPECT_EQ(fast, reference) << in << "x" << out;  // exact: the int32 sums are the same integers
+    for (const Int8Level level : levels_here()) {  // each dispatch level this CPU has
+      const ScopedInt8Level forced(level);
+      const QuantizedLinear linear(f.weight, &f.bias);
+      EXPECT_EQ(linear.in_features(), in);
+      EXPECT_EQ(linear.out_features(), out);
+      std::vector<float> x(3 * in);
+      for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i)) * 2.0f - 0.3f;
+      QuantizedActivations q;
+      dynamic_quantize_linear(x, &q);
+      std::vector<float> fast, reference;
+      linear.forward(q, 3, &fast);
+      linear.forward_reference(q, 3, &reference);
+      // Exact: the int32 sums are the same integers.
+      EXPECT_EQ(fast, reference) << in << "x" << out;
 
-    // And against the definition, computed here from the raw tensors.
-    const auto* w = f.weight.tensor;
-    for (size_t r = 0; r < 3; ++r) {
-      for (size_t n = 0; n < out; ++n) {
-        int32_t acc = 0;
-        for (size_t k = 0; k < in; ++k) {
-          const int32_t a = static_cast<int32_t>(q.values[r * in + k]) - q.zero_point;
-          const int32_t b =
-              static_cast<int32_t>(w->as_double(k * out + n)) -
-              static_cast<int32_t>(f.weight.zero_point->as_double(per_column ? n : 0));
-          acc += a * b;
+      // And against the definition, computed here from the raw tensors.
+      const auto* w = f.weight.tensor;
+      for (size_t r = 0; r < 3; ++r) {
+        for (size_t n = 0; n < out; ++n) {
+          int32_t acc = 0;
+          for (size_t k = 0; k < in; ++k) {
+            const int32_t a = static_cast<int32_t>(q.values[r * in + k]) - q.zero_point;
+            const int32_t b =
+                static_cast<int32_t>(w->as_double(k * out + n)) -
+                static_cast<int32_t>(f.weight.zero_point->as_double(per_column ? n : 0));
+            acc += a * b;
+          }
+          const float factor =
+              q.scale * static_cast<float>(f.weight.scale->as_double(per_column ? n : 0));
+          const float expected =
+              static_cast<float>(f.bias.tensor->as_double(n)) + static_cast<float>(acc) * factor;
+          EXPECT_EQ(fast[r * out + n], expected) << r << "," << n << " " << int8_level_name(level);
         }
-        const float factor =
-            q.scale * static_cast<float>(f.weight.scale->as_double(per_column ? n : 0));
-        const float expected =
-            static_cast<float>(f.bias.tensor->as_double(n)) + static_cast<float>(acc) * factor;
-        EXPECT_EQ(fast[r * out + n], expected) << r << "," << n;
       }
+    }
+  }
+}
+
+// ConvInteger through QuantizedConv1d at each level against the definition in plain loops, with the
+// graph's float steps (floored int32 bias, x_scale · w_scale) written out here.
+TEST(KokoroOps, QuantizedConv1dMatchesPlainLoopsAtEveryLevel) {
+  uint32_t state = 99;
+  auto next = [&state](uint32_t n) {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) % n;
+  };
+  for (int n = 0; n < 60; ++n) {
+    const size_t in = 1 + next(37), out = 1 + next(70), k = 1 + next(12), dilation = 1 + next(5),
+                 stride = 1 + next(6), padding = next(dilation * (k - 1) / 2 + 3),
+                 steps = 1 + next(45);
+    const int16_t w_zp = n % 3 == 0 ? 0 : n % 3 == 1 ? 255 : static_cast<int16_t>(next(256));
+    std::vector<int16_t> centred(out * in * k);  // [out][in][k]
+    for (auto& v : centred) v = static_cast<int16_t>(static_cast<int>(next(256)) - w_zp);
+    std::vector<float> bias(out);
+    for (auto& b : bias) b = 0.01f * (static_cast<float>(next(400)) - 200.0f);
+    std::vector<float> x(steps * in);
+    const float shift = n % 4 == 0 ? 0.0f : n % 4 == 1 ? -5.0f : -1.0f;  // zero point 0 / 255 / mid
+    for (auto& v : x) v = static_cast<float>(next(1000)) / 200.0f + shift;
+    const float w_scale = 0.0123f;
+
+    QuantizedActivations xq;
+    dynamic_quantize_linear(x, &xq);
+    const size_t span = dilation * (k - 1) + 1;
+    const size_t out_steps =
+        steps + 2 * padding >= span ? (steps + 2 * padding - span) / stride + 1 : 0;
+    const float scale = xq.scale * w_scale;
+    std::vector<float> expected(out_steps * out);
+    for (size_t t = 0; t < out_steps; ++t) {
+      for (size_t o = 0; o < out; ++o) {
+        int32_t acc = 0;
+        for (size_t j = 0; j < k; ++j) {
+          const auto row = static_cast<std::ptrdiff_t>(t * stride + j * dilation) -
+                           static_cast<std::ptrdiff_t>(padding);
+          if (row < 0 || row >= static_cast<std::ptrdiff_t>(steps)) continue;
+          for (size_t c = 0; c < in; ++c) {
+            acc += (static_cast<int32_t>(xq.values[static_cast<size_t>(row) * in + c]) -
+                    xq.zero_point) *
+                   centred[(o * in + c) * k + j];
+          }
+        }
+        const auto bias_q = static_cast<int32_t>(std::floor(bias[o] / scale));
+        expected[t * out + o] = static_cast<float>(acc + bias_q) * scale;
+      }
+    }
+    for (const Int8Level level : levels_here()) {
+      const ScopedInt8Level forced(level);
+      const QuantizedConv1d conv(in, out, k, centred, w_scale, bias, padding, dilation, stride);
+      ASSERT_EQ(conv.output_steps(steps), out_steps);
+      std::vector<float> y;
+      conv.forward(x, steps, &y);
+      ASSERT_EQ(y, expected) << int8_level_name(level) << " in " << in << " out " << out << " k "
+                             << k << " d " << dilation << " s " << stride << " p " << padding
+                             << " steps " << steps << " zp " << int(xq.zero_point);
     }
   }
 }
