@@ -45,18 +45,23 @@ void block(const Avx2Args& a, size_t t0, size_t p0) {
       }
     }
   }
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   for (int v = 0; v < Panels; ++v) {
     const size_t o0 = (p0 + v) * 8;
     const size_t left = a.out - o0;
-    if (left >= 8) {
+    const __m256i mask =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left >= 8 ? 8 : left)), lane);
+    if (a.output.acc != nullptr) {
       for (int i = 0; i < Rows; ++i) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.acc + (t0 + i) * a.out + o0), acc[i][v]);
+        _mm256_maskstore_epi32(a.output.acc + (t0 + i) * a.out + o0, mask, acc[i][v]);
       }
-    } else {
-      const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-      const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left)), lane);
+    } else {  // ORT's Add of the int32 bias, Cast and Mul
+      const __m256i bias =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.output.bias_q + o0));
+      const __m256 scale = _mm256_set1_ps(a.output.scale);
       for (int i = 0; i < Rows; ++i) {
-        _mm256_maskstore_epi32(a.acc + (t0 + i) * a.out + o0, mask, acc[i][v]);
+        const __m256 r = _mm256_cvtepi32_ps(_mm256_add_epi32(acc[i][v], bias));
+        _mm256_maskstore_ps(a.output.y + (t0 + i) * a.out + o0, mask, _mm256_mul_ps(r, scale));
       }
     }
   }

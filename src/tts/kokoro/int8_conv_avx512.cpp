@@ -62,11 +62,24 @@ void block(const VnniArgs& a, size_t t0, size_t p0) {
     const size_t left = a.out - o0;
     const __mmask16 mask =
         left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
-    for (int i = 0; i < Rows; ++i) {
-      const __m512i s = _mm512_set1_epi32(a.window_sum[t0 + i]);
-      const __m512i r =
-          _mm512_add_epi32(acc[i][v], _mm512_add_epi32(fix, _mm512_mullo_epi32(offset, s)));
-      _mm512_mask_storeu_epi32(a.acc + (t0 + i) * a.out + o0, mask, r);
+    if (a.output.acc != nullptr) {
+      for (int i = 0; i < Rows; ++i) {
+        const __m512i s = _mm512_set1_epi32(a.window_sum[t0 + i]);
+        const __m512i r =
+            _mm512_add_epi32(acc[i][v], _mm512_add_epi32(fix, _mm512_mullo_epi32(offset, s)));
+        _mm512_mask_storeu_epi32(a.output.acc + (t0 + i) * a.out + o0, mask, r);
+      }
+    } else {
+      // The int32 bias joins the fix-up (still modulo 2^32); then ORT's Cast and Mul.
+      const __m512i fix_bias = _mm512_add_epi32(fix, _mm512_loadu_si512(a.output.bias_q + o0));
+      const __m512 scale = _mm512_set1_ps(a.output.scale);
+      for (int i = 0; i < Rows; ++i) {
+        const __m512i s = _mm512_set1_epi32(a.window_sum[t0 + i]);
+        const __m512i r =
+            _mm512_add_epi32(acc[i][v], _mm512_add_epi32(fix_bias, _mm512_mullo_epi32(offset, s)));
+        _mm512_mask_storeu_ps(a.output.y + (t0 + i) * a.out + o0, mask,
+                              _mm512_mul_ps(_mm512_cvtepi32_ps(r), scale));
+      }
     }
   }
 }

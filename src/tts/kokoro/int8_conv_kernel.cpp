@@ -143,9 +143,31 @@ Int8ConvKernel::Int8ConvKernel(const Int8ConvShape& shape, std::span<const int16
 }
 
 void Int8ConvKernel::accumulate(const uint8_t* x, size_t steps, uint8_t x_zp, int32_t* acc) const {
+  run(x, steps, x_zp, acc, {}, 1.0f, nullptr);
+}
+
+void Int8ConvKernel::forward(const uint8_t* x, size_t steps, uint8_t x_zp,
+                             std::span<const int32_t> bias_q, float scale, float* y) const {
+  run(x, steps, x_zp, nullptr, bias_q, scale, y);
+}
+
+void Int8ConvKernel::run(const uint8_t* x, size_t steps, uint8_t x_zp, int32_t* acc,
+                         std::span<const int32_t> bias_q, float scale, float* y) const {
   const size_t out_steps = shape_.output_steps(steps);
   if (out_steps == 0 || empty()) return;
   const size_t in = shape_.in, pad = shape_.padding, rows = steps + 2 * pad;
+  // The output: int32 sums, or floats with the bias padded to whole panels (zero past out).
+  int8_detail::ConvOutput output;
+  std::vector<int32_t> bias_padded;
+  if (acc != nullptr) {
+    output.acc = acc;
+  } else {
+    bias_padded.assign((shape_.out + 15) / 16 * 16, 0);
+    std::copy(bias_q.begin(), bias_q.end(), bias_padded.begin());
+    output.y = y;
+    output.bias_q = bias_padded.data();
+    output.scale = scale;
+  }
   if (level_ == Int8Level::kAvx512Vnni) {
     // The input once, rows padded with the zero point and channels to a multiple of 4 (their
     // weights are 0): every tap of every output reads its 4-channel groups in place.
@@ -186,7 +208,7 @@ void Int8ConvKernel::accumulate(const uint8_t* x, size_t steps, uint8_t x_zp, in
     a.fix = fix.data();
     a.offset = offset_.data();
     a.window_sum = window_sum.data();
-    a.acc = acc;
+    a.output = output;
     int8_detail::conv_avx512_vnni(a);
     return;
   }
@@ -211,7 +233,7 @@ void Int8ConvKernel::accumulate(const uint8_t* x, size_t steps, uint8_t x_zp, in
   a.stride = shape_.stride;
   a.dilation = shape_.dilation;
   a.packed = packed16_.data();
-  a.acc = acc;
+  a.output = output;
   int8_detail::conv_avx2(a);
 }
 

@@ -69,8 +69,16 @@ class Int8ConvKernel {
   // acc[output_steps(steps) × out] = the exact int32 sums above. `x` is [steps × in] codes with
   // zero point `x_zp`; `acc` must hold output_steps(steps) · out values. Requires !empty().
   void accumulate(const uint8_t* x, size_t steps, uint8_t x_zp, int32_t* acc) const;
+  // ConvInteger's float output straight from the registers: y[t][o] = float(acc[t][o] + bias_q[o])
+  // · scale, rounded as static_cast<float>(int32) then one float multiply (the graph's Add → Cast →
+  // Mul). `bias_q` is [out] or empty (no bias); `y` must hold output_steps(steps) · out values.
+  void forward(const uint8_t* x, size_t steps, uint8_t x_zp, std::span<const int32_t> bias_q,
+               float scale, float* y) const;
 
  private:
+  void run(const uint8_t* x, size_t steps, uint8_t x_zp, int32_t* acc,
+           std::span<const int32_t> bias_q, float scale, float* y) const;
+
   Int8ConvShape shape_;
   Int8Level level_ = Int8Level::kPlain;
   size_t groups_ = 0;  // input channel groups per tap: ⌈in/4⌉ (VNNI) or ⌈in/2⌉ (AVX2)

@@ -8,6 +8,15 @@
 
 namespace stream_tts::kokoro::int8_detail {
 
+// Where the sums go: int32 as they are, or (acc null) y = float(sum + bias_q[o]) · scale, the
+// ConvInteger graph's Add → Cast → Mul with the same roundings as the scalar code.
+struct ConvOutput {
+  int32_t* acc = nullptr;           // [out_steps][out]
+  float* y = nullptr;               // [out_steps][out], when acc is null
+  const int32_t* bias_q = nullptr;  // float mode, [panels · panel width], zero past out
+  float scale = 1.0f;
+};
+
 // One convolution over a prepared input. The input rows are already padded: row r of `x` is input
 // step r − padding, pad rows and pad channels filled so that they add nothing; output step t, tap j
 // reads row t·stride + j·dilation.
@@ -20,7 +29,7 @@ struct VnniArgs {
   const int32_t* fix = nullptr;         // [⌈out/16⌉·16]: −x_zp · Σv per output
   const int32_t* offset = nullptr;      // [⌈out/16⌉·16]: b per output
   const int32_t* window_sum = nullptr;  // [out_steps]: Σ (x − x_zp) over each output's window
-  int32_t* acc = nullptr;               // [out_steps][out]
+  ConvOutput output;
 };
 
 struct Avx2Args {
@@ -28,7 +37,7 @@ struct Avx2Args {
   size_t ld = 0;               // pairs per row
   size_t out_steps = 0, out = 0, kernel = 1, stride = 1, dilation = 1;
   const int16_t* packed = nullptr;  // [⌈out/8⌉][kernel][ld][8][2]
-  int32_t* acc = nullptr;           // [out_steps][out]
+  ConvOutput output;
 };
 
 void conv_avx512_vnni(const VnniArgs& args);

@@ -100,19 +100,18 @@ void QuantizedConv1d::forward(const QuantizedActivations& xq, size_t steps,
     throw Error(StatusCode::kInvalidArgument, "convolution: the input is not [steps x channels]");
   }
   const size_t out_steps = output_steps(steps);
-  std::vector<int32_t> acc;
-  if (!fast_.empty()) {
-    acc.resize(out_steps * out_);
-    fast_.accumulate(xq.values.data(), steps, xq.zero_point, acc.data());
-  } else {
-    unrolled_accumulate(xq, steps, &acc);
-  }
   const float scale = xq.scale * w_scale_;  // the graph's Mul(x_scale, w_scale)
   std::vector<int32_t> bias_q(out_, 0);
   for (size_t o = 0; o < bias_.size(); ++o) {
     bias_q[o] = static_cast<int32_t>(std::floor(bias_[o] / scale));
   }
   y->resize(out_steps * out_);
+  if (!fast_.empty()) {  // the same Add → Cast → Mul, in the kernel's registers
+    fast_.forward(xq.values.data(), steps, xq.zero_point, bias_q, scale, y->data());
+    return;
+  }
+  std::vector<int32_t> acc;
+  unrolled_accumulate(xq, steps, &acc);
   for (size_t t = 0; t < out_steps; ++t) {
     for (size_t o = 0; o < out_; ++o) {
       (*y)[t * out_ + o] = static_cast<float>(acc[t * out_ + o] + bias_q[o]) * scale;
