@@ -15,9 +15,8 @@ constexpr float kLeakySlope = 0.2f;
 constexpr float kSqrt2 = 1.4142135f;  // the graph's constant divisor
 }  // namespace
 
-void ada_instance_norm(std::span<const float> x, size_t channels,
-                       std::span<const float> gamma_beta, bool channels_first,
-                       std::vector<float>* y) {
+void ada_instance_norm(std::span<const float> x, size_t channels, std::span<const float> gamma_beta,
+                       bool channels_first, std::vector<float>* y) {
   const size_t frames = channels == 0 ? 0 : x.size() / channels;
   // Per-channel sums of `v` ([frames x channels]) in onnxruntime's order for the graph's layout.
   std::vector<float> row(frames);

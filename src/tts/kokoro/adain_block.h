@@ -29,9 +29,8 @@ namespace stream_tts::kokoro {
 // holds the tensor in: time-major (`channels_first` false: frame by frame per channel, the
 // predictor.shared output) or channels-first (true: each channel's contiguous row summed in
 // Eigen's order, eigen_sum, as after a convolution).
-void ada_instance_norm(std::span<const float> x, size_t channels,
-                       std::span<const float> gamma_beta, bool channels_first,
-                       std::vector<float>* y);
+void ada_instance_norm(std::span<const float> x, size_t channels, std::span<const float> gamma_beta,
+                       bool channels_first, std::vector<float>* y);
 
 class AdainResBlock {
  public:
@@ -42,7 +41,7 @@ class AdainResBlock {
   // LSTM's output, true after a convolution), which fixes the first norm's summation order.
   AdainResBlock(const KokoroWeights& weights, const std::string& module, bool input_channels_first);
 
-  size_t channels() const { return channels_; }   // input channels
+  size_t channels() const { return channels_; }  // input channels
   size_t out_channels() const { return out_channels_; }
   bool upsamples() const { return upsample_; }
   bool learned_shortcut() const { return learned_shortcut_; }
@@ -53,7 +52,8 @@ class AdainResBlock {
 
  private:
   // ConvTranspose1d(c, c, k=3, stride 2, padding 1, output padding 1, groups c) in onnxruntime's
-  // order: products per tap, added into zeros tap by tap, then the bias. [frames x c] → [2·frames x c].
+  // order: products per tap, added into zeros tap by tap, then the bias. [frames x c] → [2·frames x
+  // c].
   std::vector<float> pool(std::span<const float> x, size_t frames) const;
 
   size_t channels_ = 0, out_channels_ = 0;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "tts/kokoro/frame_features.h"
 #include "tts/kokoro/module_params.h"
@@ -16,7 +18,8 @@ constexpr size_t kStyleHalf = 128;  // the decoder's half of the style row
 
 // Row t of the result = [a row t, b row t, ...]: the graph's Concat on the channel axis, in the
 // time-major layout.
-std::vector<float> concat_rows(size_t frames, std::initializer_list<std::pair<const float*, size_t>> parts) {
+std::vector<float> concat_rows(size_t frames,
+                               std::initializer_list<std::pair<const float*, size_t>> parts) {
   size_t width = 0;
   for (const auto& part : parts) width += part.second;
   std::vector<float> out(frames * width);
@@ -38,13 +41,20 @@ CurveDownsampler::CurveDownsampler(const KokoroWeights& w, const std::string& mo
       t.data_type != nn::onnx::DataType::kUint8 || weight.scale == nullptr ||
       weight.zero_point == nullptr || weight.scale->element_count() != 1 ||
       weight.zero_point->element_count() != 1) {
-    throw Error(StatusCode::kDataError,
-                "Kokoro weights: " + module + " is not a per-tensor quantised [1, 1, 3] uint8 weight");
+    throw Error(
+        StatusCode::kDataError,
+        "Kokoro weights: " + module + " is not a per-tensor quantised [1, 1, 3] uint8 weight");
   }
   const auto zp = static_cast<int32_t>(weight.zero_point->as_double());
   for (size_t j = 0; j < 3; ++j) taps_[j] = static_cast<int32_t>(t.bytes()[j]) - zp;
   w_scale_ = static_cast<float>(weight.scale->as_double());
   bias_ = float_param(w, module, "bias", 1)[0];
+}
+
+CurveDownsampler::CurveDownsampler(std::span<const uint8_t, 3> weight, uint8_t zero_point,
+                                   float scale, float bias)
+    : w_scale_(scale), bias_(bias) {
+  for (size_t j = 0; j < 3; ++j) taps_[j] = static_cast<int32_t>(weight[j]) - zero_point;
 }
 
 std::vector<float> CurveDownsampler::forward(std::span<const float> curve) const {
@@ -74,7 +84,8 @@ KokoroDecoder::KokoroDecoder(const KokoroWeights& w)
                              &require_param(w, m + "asr_res.0", "bias"), 0);
   if (asr_res_.in_channels() != kAsrChannels || asr_res_.out_channels() != kAsrResChannels ||
       asr_res_.output_steps(1) != 1) {
-    throw Error(StatusCode::kDataError, "Kokoro weights: " + m + "asr_res.0 is not a 1x1 512 -> 64");
+    throw Error(StatusCode::kDataError,
+                "Kokoro weights: " + m + "asr_res.0 is not a 1x1 512 -> 64");
   }
   // Every block reads a concatenation (channels-first in the graph): Eigen's per-row sums.
   blocks_.emplace_back(w, m + "encode", true);
@@ -91,12 +102,9 @@ KokoroDecoder::KokoroDecoder(const KokoroWeights& w)
   }
 }
 
-Result<KokoroDecoder::Output> KokoroDecoder::forward(std::span<const float> t_en,
-                                                     std::span<const int64_t> durations,
-                                                     std::span<const float> f0,
-                                                     std::span<const float> n,
-                                                     std::span<const float> style,
-                                                     Trace* trace) const {
+Result<KokoroDecoder::Output> KokoroDecoder::forward(
+    std::span<const float> t_en, std::span<const int64_t> durations, std::span<const float> f0,
+    std::span<const float> n, std::span<const float> style, Trace* trace) const {
   if (durations.empty() || t_en.size() != durations.size() * kAsrChannels) {
     return Status(StatusCode::kInvalidArgument,
                   "the decoder takes [tokens x 512] text features and one duration per token");
@@ -108,12 +116,9 @@ Result<KokoroDecoder::Output> KokoroDecoder::forward(std::span<const float> t_en
   return forward_frames(asr, asr.size() / kAsrChannels, f0, n, style, trace);
 }
 
-Result<KokoroDecoder::Output> KokoroDecoder::forward_frames(std::span<const float> asr,
-                                                            size_t frames,
-                                                            std::span<const float> f0,
-                                                            std::span<const float> n,
-                                                            std::span<const float> style,
-                                                            Trace* trace) const {
+Result<KokoroDecoder::Output> KokoroDecoder::forward_frames(
+    std::span<const float> asr, size_t frames, std::span<const float> f0, std::span<const float> n,
+    std::span<const float> style, Trace* trace) const {
   if (frames == 0 || asr.size() != frames * kAsrChannels || f0.size() != 2 * frames ||
       n.size() != 2 * frames || style.size() != kStyle) {
     return Status(StatusCode::kInvalidArgument,
@@ -126,8 +131,8 @@ Result<KokoroDecoder::Output> KokoroDecoder::forward_frames(std::span<const floa
   std::vector<float> asr_res;
   asr_res_.forward(asr, frames, &asr_res);
 
-  std::vector<float> x = concat_rows(
-      frames, {{asr.data(), kAsrChannels}, {f0_down.data(), 1}, {n_down.data(), 1}});
+  std::vector<float> x =
+      concat_rows(frames, {{asr.data(), kAsrChannels}, {f0_down.data(), 1}, {n_down.data(), 1}});
   x = blocks_[0].forward(x, frames, style_q);
   if (trace != nullptr) trace->blocks.assign(1, x);
   for (size_t k = 1; k < kBlocks; ++k) {

@@ -38,6 +38,8 @@ class CurveDownsampler {
   // `module`: "decoder.decoder.F0_conv" or "decoder.decoder.N_conv". Throws Error(kDataError)
   // when it is not a [1, 1, 3] per-tensor quantised weight with a one-value bias.
   CurveDownsampler(const KokoroWeights& weights, const std::string& module);
+  // From the raw uint8 taps, their zero point and scale, and the float bias.
+  CurveDownsampler(std::span<const uint8_t, 3> weight, uint8_t zero_point, float scale, float bias);
   std::vector<float> forward(std::span<const float> curve) const;
 
  private:
@@ -64,7 +66,8 @@ class KokoroDecoder {
     std::vector<float> asr;      // [F x 512]: t_en expanded by the durations
     std::vector<float> f0, n;    // [F]: F0_conv, N_conv
     std::vector<float> asr_res;  // [F x 64]
-    std::vector<std::vector<float>> blocks;  // encode, decode.0-2 ([F x 1024]), decode.3 ([2F x 512])
+    std::vector<std::vector<float>>
+        blocks;  // encode, decode.0-2 ([F x 1024]), decode.3 ([2F x 512])
   };
 
   // `t_en`: the text encoder's output [tokens x 512]; `durations`: frames per token (>= 1, one per
