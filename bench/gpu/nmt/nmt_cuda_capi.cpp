@@ -45,7 +45,8 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // 4 = block-per-head decode attention instead of warp-per-head, 8 = the persistent decode kernel instead
 // of per-kernel decode graphs, 16 = persistent kernel with our acquire/release barrier instead of
 // cooperative_groups' grid.sync(), 32 = persistent kernel with L2 weight prefetch, 64 = the persistent
-// kernel's barriers alone (diagnostics: no work, wrong tokens). 0 = the runner's defaults.
+// kernel's barriers alone (diagnostics: no work, wrong tokens), 128 = the unfused decode graphs (8
+// launches a layer, the default until 2026-11-27b) instead of the fused ones. 0 = the runner's defaults.
 void* nmt_cuda_open(void* model, int int8, int pdl, int max_source, int max_decoder, int flags) {
   try {
     NmtCudaOptions o;
@@ -56,6 +57,7 @@ void* nmt_cuda_open(void* model, int int8, int pdl, int max_source, int max_deco
     o.persistent_cg_barrier = (flags & 16) == 0;
     o.persistent_prefetch = (flags & 32) != 0;
     o.persistent_barriers_only = (flags & 64) != 0;
+    o.fused_decode = (flags & 128) == 0;
     o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;
     o.programmatic_launch = pdl != 0;
     o.max_source_tokens = max_source;

@@ -72,13 +72,15 @@ class Ours:
         return h
 
     def open(self, model, int8, pdl=True, max_src=256, max_dec=256, wmma=False, fused=False, block_attn=False,
-             persistent=False, own_barrier=False, prefetch=False, barriers_only=False):
+             persistent=False, own_barrier=False, prefetch=False, barriers_only=False, unfused=False):
         """persistent: the persistent decode kernel instead of per-kernel decode graphs (it ignores pdl,
         fused and block_attn, and serves pre-LN models with head_dim 64 only; others fall back);
-        own_barrier, prefetch, barriers_only: its variants (nmt_cuda_capi.cpp)."""
+        own_barrier, prefetch, barriers_only: its variants (nmt_cuda_capi.cpp). unfused: the decode graphs
+        of 8 launches a layer (the default before 2026-11-27b) instead of the fused 5."""
         r = self.l.nmt_cuda_open(model, int(int8), int(pdl), max_src, max_dec,
                                  int(wmma) | 2 * int(fused) | 4 * int(block_attn) | 8 * int(persistent or barriers_only)
-                                 | 16 * int(own_barrier) | 32 * int(prefetch) | 64 * int(barriers_only))
+                                 | 16 * int(own_barrier) | 32 * int(prefetch) | 64 * int(barriers_only)
+                                 | 128 * int(unfused))
         if not r:
             raise RuntimeError("open: " + self.err())
         return r
@@ -187,14 +189,14 @@ def cmd_smoke(a):
     rng = np.random.default_rng(1)
     src = random_sources(rng, 1, cfg["vocab_size"], length=12, eos=cfg.get("eos_token_id", 2))[0]
     for int8 in (0, 1):
-        for pdl, persistent in ((1, False), (0, False), (1, True)):
-            r = ours.open(m, int8, pdl, 64, 64, persistent=persistent)
+        for pdl, persistent, unfused in ((1, False, False), (0, False, False), (1, True, False), (1, False, True)):
+            r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
             g = ours.generate(r, src, 16, bos=5)
             lg = ours.step_logits(r, src, t1[:4], vocab)
             ok = bool(np.isfinite(lg).all())  # fused attention sums with atomics: t1 == t2 is usual, not guaranteed
-            print(f"smoke int8={int8} pdl={pdl} persistent={persistent}: forced {t1[:10]}... generate {g[:10]}... finite={np.isfinite(lg).all()} "
+            print(f"smoke int8={int8} pdl={pdl} persistent={persistent} unfused={unfused}: forced {t1[:10]}... generate {g[:10]}... finite={np.isfinite(lg).all()} "
                   f"repeatable={t1 == t2}")
             if not ok:
                 sys.exit(1)
@@ -233,6 +235,9 @@ def cmd_parity(a):
     vocab = cfg.get("decoder_vocab_size") or cfg["vocab_size"]
     hf32 = hf_load(a.dir, torch.float32)
     runners = {"ours_fp16": ours.open(m, 0, 1, 64, 64), "ours_int8": ours.open(m, 1, 1, 64, 64),
+               "ours_fp16_unfused": ours.open(m, 0, 1, 64, 64, unfused=True),
+               "ours_int8_unfused": ours.open(m, 1, 1, 64, 64, unfused=True),
+               "ours_int8_plain": ours.open(m, 1, 0, 64, 64),
                "ours_fp16_persistent": ours.open(m, 0, 1, 64, 64, persistent=True),
                "ours_int8_persistent": ours.open(m, 1, 1, 64, 64, persistent=True),
                "ours_fp16_wmma_fused": ours.open(m, 0, 1, 64, 64, wmma=True, fused=True),
@@ -416,10 +421,8 @@ def cmd_bench(a):
     r8 = ours.open(model, 1, 1)
     r16_pers = ours.open(model, 0, 1, persistent=True)
     r8_pers = ours.open(model, 1, 1, persistent=True)
-    r16_own = ours.open(model, 0, 1, persistent=True, own_barrier=True)
-    r8_own = ours.open(model, 1, 1, persistent=True, own_barrier=True)
-    r16_bar = ours.open(model, 0, 1, barriers_only=True)
-    r16_bar_own = ours.open(model, 0, 1, barriers_only=True, own_barrier=True)
+    r16_old = ours.open(model, 0, 1, unfused=True)
+    r8_old = ours.open(model, 1, 1, unfused=True)
     result["ours_load_s"] = time.perf_counter() - t0
     result["ours_weight_bytes"] = dict(fp16=ours.l.nmt_cuda_weight_bytes(r16), int8=ours.l.nmt_cuda_weight_bytes(r8))
     log(f"ours loaded in {result['ours_load_s']:.1f} s")
@@ -445,10 +448,9 @@ def cmd_bench(a):
             ours.forced(r, timing_srcs[i % len(timing_srcs)], 1)
             ms.append((time.perf_counter() - t) * 1e3)
         timings[name] = summary(ms[5:])
-    for name, r in (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_persistent", r16_pers),
-                    ("ours_int8_persistent", r8_pers),
-                    ("ours_fp16_persistent_own_barrier", r16_own), ("ours_int8_persistent_own_barrier", r8_own),
-                    ("diag_persistent_barriers_only", r16_bar), ("diag_persistent_own_barriers_only", r16_bar_own)):
+    for name, r in (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_unfused", r16_old),
+                    ("ours_int8_unfused", r8_old), ("ours_fp16_persistent", r16_pers),
+                    ("ours_int8_persistent", r8_pers)):
         timings[name] = time_ours(r)
         log(f"{name}: p50 {timings[name]['p50']:.2f} ms p95 {timings[name]['p95']:.2f} ms")
     result["timings_ms"] = timings
@@ -477,6 +479,8 @@ def cmd_bench(a):
     # Ours again after transformers: the same card state for both (clocks, other tenants).
     timings["ours_fp16_after"] = time_ours(r16)
     timings["ours_int8_after"] = time_ours(r8)
+    timings["ours_fp16_unfused_after"] = time_ours(r16_old)
+    timings["ours_int8_unfused_after"] = time_ours(r8_old)
     hf_p50 = timings["transformers_fp16_generate"]["p50"]
     result["speedup_vs_transformers_fp16"] = {k: hf_p50 / v["p50"] for k, v in timings.items()
                                               if k.startswith("ours") and "1_token" not in k}
@@ -494,11 +498,12 @@ def cmd_bench(a):
     hf32 = hf_load(a.dir, torch.float32)
     bos = vocab - 100  # a stand-in for the target language code (forced BOS)
     srcs = random_sources(np.random.default_rng(1), a.logit_inputs, vocab)
-    lp = logits_parity(ours, {"ours_fp16": r16, "ours_int8": r8, "ours_fp16_persistent": r16_pers,
+    lp = logits_parity(ours, {"ours_fp16": r16, "ours_int8": r8, "ours_fp16_unfused": r16_old,
+                              "ours_int8_unfused": r8_old, "ours_fp16_persistent": r16_pers,
                               "ours_int8_persistent": r8_pers},
                        hf32, srcs, vocab, bos, hf16=hf16)
-    tol = {"ours_fp16": 1e-2, "ours_int8": 1e-1, "ours_fp16_persistent": 1e-2, "ours_int8_persistent": 1e-1,
-           "transformers_fp16": None}
+    tol = {"ours_fp16": 1e-2, "ours_int8": 1e-1, "ours_fp16_unfused": 1e-2, "ours_int8_unfused": 1e-1,
+           "ours_fp16_persistent": 1e-2, "ours_int8_persistent": 1e-1, "transformers_fp16": None}
     result["parity_logits"] = dict(reference="transformers fp32 (TF32 off), teacher-forced on ours fp16 greedy tokens",
                                    tolerance_rel_l2=tol, result=lp,
                                    passed=all(lp[k]["rel_l2_max"] <= t for k, t in tol.items() if t))

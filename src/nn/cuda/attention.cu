@@ -3,7 +3,9 @@
 // output) and for the encoder's self-attention (rows = source length).
 #include <cfloat>
 
+#include "nn/cuda/decode_attention.cuh"
 #include "nn/cuda/device_utils.cuh"
+#include "nn/cuda/gemv_math.cuh"
 
 namespace stream_tts::nn::cuda {
 namespace {
@@ -111,140 +113,81 @@ __global__ void __launch_bounds__(kThreads) attention_kernel(AttentionArgs a) {
   }
 }
 
-// One decode query, one warp per head, no block barriers (a decode step's attention is pure latency:
-// 24 per step). Lane j scores key j (a whole head slice of K per lane, all loads issued at once);
-// softmax with shuffles; lane t accumulates output dims 2t, 2t + 1 with 8 keys' loads in flight.
+__device__ __forceinline__ WarpAttention warp_args(const AttentionArgs& a) {
+  WarpAttention w;
+  w.q = a.q;
+  w.q_bias = a.q_bias;
+  w.scale = a.scale;
+  w.k = a.k;
+  w.v = a.v;
+  w.stride = a.kv_stride;
+  w.k_bias = a.k_bias;
+  w.v_bias = a.v_bias;
+  w.len = a.len_ptr != nullptr ? *a.len_ptr + a.len_add : a.len_add;
+  return w;
+}
+
+// One decode query, one warp per head (decode_attention.cuh).
 template <int HD>
 __global__ void __launch_bounds__(32) attention_decode_kernel(AttentionArgs a) {
   extern __shared__ float scores[];
   __shared__ __align__(16) float qs[HD];
   pdl_launch_dependents();
   pdl_wait();
-  const int h = blockIdx.x, lane = threadIdx.x, col = h * HD;
-  const int len = a.len_ptr != nullptr ? *a.len_ptr + a.len_add : a.len_add;
-#pragma unroll
-  for (int t = lane; t < HD; t += 32) {
-    float q = a.q[col + t];
-    if (a.q_bias != nullptr) q += a.q_bias[col + t];
-    qs[t] = q * a.scale;
-  }
-  __syncwarp();
-  float m = -3.402823466e38f;
-  for (int j = lane; j < len; j += 32) {
-    const float4* kj = reinterpret_cast<const float4*>(a.k + static_cast<size_t>(j) * a.kv_stride + col);
-    float4 kv[HD / 4];
-#pragma unroll
-    for (int t = 0; t < HD / 4; ++t) kv[t] = kj[t];
-    if (a.k_bias != nullptr) {
-      const float4* kb = reinterpret_cast<const float4*>(a.k_bias + col);
-#pragma unroll
-      for (int t = 0; t < HD / 4; ++t) {
-        const float4 b = kb[t];
-        kv[t].x += b.x;
-        kv[t].y += b.y;
-        kv[t].z += b.z;
-        kv[t].w += b.w;
-      }
-    }
-    const float4* q4 = reinterpret_cast<const float4*>(qs);
-    float s = 0.0f;
-#pragma unroll
-    for (int t = 0; t < HD / 4; ++t) {
-      const float4 q = q4[t];
-      s = fmaf(q.x, kv[t].x, fmaf(q.y, kv[t].y, fmaf(q.z, kv[t].z, fmaf(q.w, kv[t].w, s))));
-    }
-    scores[j] = s;
-    m = fmaxf(m, s);
-  }
-  m = warp_max(m);
-  float total = 0.0f;
-  for (int j = lane; j < len; j += 32) {
-    const float e = expf(scores[j] - m);
-    scores[j] = e;
-    total += e;
-  }
-  const float inv_total = 1.0f / warp_sum(total);
-  __syncwarp();
-  static_assert(HD == 64, "one float2 per lane");
-  const float2* vc = reinterpret_cast<const float2*>(a.v + col) + lane;
-  const size_t stride2 = a.kv_stride / 2;
-  float2 acc = make_float2(0.0f, 0.0f);
-  int j = 0;
-  for (; j + 8 <= len; j += 8) {
-    float2 v[8];
-#pragma unroll
-    for (int u = 0; u < 8; ++u) v[u] = vc[(j + u) * stride2];
-#pragma unroll
-    for (int u = 0; u < 8; ++u) {
-      acc.x = fmaf(scores[j + u], v[u].x, acc.x);
-      acc.y = fmaf(scores[j + u], v[u].y, acc.y);
-    }
-  }
-  for (; j < len; ++j) {
-    const float2 v = vc[j * stride2];
-    acc.x = fmaf(scores[j], v.x, acc.x);
-    acc.y = fmaf(scores[j], v.y, acc.y);
-  }
-  float2 o = make_float2(acc.x * inv_total, acc.y * inv_total);
-  if (a.v_bias != nullptr) {
-    o.x += a.v_bias[col + 2 * lane];
-    o.y += a.v_bias[col + 2 * lane + 1];
-  }
-  reinterpret_cast<float2*>(static_cast<float*>(a.out) + col)[lane] = o;
+  const float2 o = warp_head_attention<HD, false>(warp_args(a), blockIdx.x, scores, qs);
+  reinterpret_cast<float2*>(static_cast<float*>(a.out) + blockIdx.x * HD)[threadIdx.x] = o;
 }
 
 // One decode query: attention of head h, then its share of the output projection,
 // x[r] += W[r, h·hd : (h+1)·hd] · attn_h (+ bias[r] from head 0), added atomically. A block owns one
-// head and kThreads / lanes rows (lanes = threads per row, one 16-byte weight load each); its weights
-// are loaded before the PDL wait, so the projection costs no extra launch and no extra latency.
-template <bool INT8>
+// head and ROWS × kThreads / lanes rows (lanes = threads per row, one 16-byte weight load per row);
+// its weights are loaded before the PDL wait, so the projection adds no launch and little latency.
+// WARP: head_dim 64, the head's attention by warp 0 alone (decode_attention.cuh), one block barrier;
+// otherwise head_attention's block-wide version.
+template <bool INT8, int ROWS, bool WARP>
 __global__ void __launch_bounds__(kThreads) attention_out_kernel(AttentionOutArgs a) {
   extern __shared__ float scores[];
   __shared__ __align__(16) AttentionSmem sm;
   constexpr int kElems = INT8 ? 16 : 8;
   const int hd = a.att.head_dim;
   const int lanes = hd / kElems;  // power of two, <= 32 (checked on the host)
-  const int rows_per_block = kThreads / lanes;
+  const int rows_per_block = ROWS * (kThreads / lanes);
   const int h = blockIdx.x / a.splits;
-  const int row = (blockIdx.x % a.splits) * rows_per_block + threadIdx.x / lanes;
+  const int row0 = (blockIdx.x % a.splits) * rows_per_block + threadIdx.x / lanes;
   const int lane = threadIdx.x % lanes;
-  uint4 wv = make_uint4(0, 0, 0, 0);
-  const size_t row_elems = static_cast<size_t>(a.k);
-  if (row < a.n) {
-    const char* base = static_cast<const char*>(a.w) + (row * row_elems + h * hd + lane * kElems) * (INT8 ? 1 : 2);
-    wv = *reinterpret_cast<const uint4*>(base);
+  uint4 wv[ROWS];
+#pragma unroll
+  for (int r = 0; r < ROWS; ++r) {
+    const int row = row0 + r * (kThreads / lanes);
+    wv[r] = make_uint4(0, 0, 0, 0);
+    if (row < a.n) {
+      const char* base =
+          static_cast<const char*>(a.w) + (static_cast<size_t>(row) * a.k + h * hd + lane * kElems) * (INT8 ? 1 : 2);
+      wv[r] = load_weights(reinterpret_cast<const uint4*>(base));
+    }
   }
   pdl_launch_dependents();
   pdl_wait();
-  head_attention(a.att, h, 0, scores, sm);
-  const float* xa = sm.out + lane * kElems;
-  float s = 0.0f;
-  if constexpr (INT8) {
-    auto dot4 = [&](unsigned int word, const float* xv) {
-      const unsigned int u = word ^ 0x80808080u;  // int8 b -> b + 128; float(2^23 + byte) - (2^23 + 128) = b
-      s = fmaf(__uint_as_float(__byte_perm(u, 0x4B000000u, 0x7540)) - 8388736.0f, xv[0], s);
-      s = fmaf(__uint_as_float(__byte_perm(u, 0x4B000000u, 0x7541)) - 8388736.0f, xv[1], s);
-      s = fmaf(__uint_as_float(__byte_perm(u, 0x4B000000u, 0x7542)) - 8388736.0f, xv[2], s);
-      s = fmaf(__uint_as_float(__byte_perm(u, 0x4B000000u, 0x7543)) - 8388736.0f, xv[3], s);
-    };
-    dot4(wv.x, xa);
-    dot4(wv.y, xa + 4);
-    dot4(wv.z, xa + 8);
-    dot4(wv.w, xa + 12);
-  } else {
-    const __half2* hw = reinterpret_cast<const __half2*>(&wv);
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const float2 f = __half22float2(hw[e]);
-      s = fmaf(f.x, xa[2 * e], s);
-      s = fmaf(f.y, xa[2 * e + 1], s);
+  if constexpr (WARP) {
+    if (threadIdx.x < 32) {
+      const float2 o = warp_head_attention<64, false>(warp_args(a.att), h, scores, sm.qs);
+      reinterpret_cast<float2*>(sm.out)[threadIdx.x] = o;
     }
+    __syncthreads();
+  } else {
+    head_attention(a.att, h, 0, scores, sm);
   }
-  for (int o = lanes / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-  if (lane == 0 && row < a.n) {
-    if constexpr (INT8) s *= a.scale[row];
-    if (h == 0 && a.bias != nullptr) s += a.bias[row];
-    atomicAdd(a.x + row, s);
+  const float* xa = sm.out + lane * kElems;
+#pragma unroll
+  for (int r = 0; r < ROWS; ++r) {
+    float s = INT8 ? dot16_int8(wv[r], xa) : dot8_half(wv[r], xa);
+    for (int o = lanes / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    const int row = row0 + r * (kThreads / lanes);
+    if (lane == 0 && row < a.n) {
+      if constexpr (INT8) s *= a.scale[row];
+      if (h == 0 && a.bias != nullptr) s += a.bias[row];
+      atomicAdd(a.x + row, s);
+    }
   }
 }
 
@@ -257,14 +200,26 @@ void attention_out(const AttentionOutArgs& a, bool int8, cudaStream_t stream, bo
   if (hd > kMaxHeadDim || hd % elems != 0 || (lanes & (lanes - 1)) != 0 || lanes > 32 || a.att.rows != 1) {
     throw Error(StatusCode::kInvalidArgument, "attention_out: head_dim " + std::to_string(hd) + " not supported");
   }
+  // head_dim 64: 128 rows a block (4 per thread fp16, 2 int8), so 8 blocks a head for d = 1024.
+  const bool warp = hd == 64 && a.att.warp_per_head;
+  const int rows = warp ? (int8 ? 2 : 4) : 1;
   AttentionOutArgs args = a;
-  args.splits = (a.n + kThreads / lanes - 1) / (kThreads / lanes);
+  const int per_block = rows * (kThreads / lanes);
+  args.splits = (a.n + per_block - 1) / per_block;
   const size_t smem = static_cast<size_t>(a.att.max_len) * sizeof(float);
   const dim3 grid(a.att.heads * args.splits);
   if (int8) {
-    launch(attention_out_kernel<true>, grid, dim3(kThreads), smem, stream, pdl, args);
+    if (warp) {
+      launch(attention_out_kernel<true, 2, true>, grid, dim3(kThreads), smem, stream, pdl, args);
+    } else {
+      launch(attention_out_kernel<true, 1, false>, grid, dim3(kThreads), smem, stream, pdl, args);
+    }
   } else {
-    launch(attention_out_kernel<false>, grid, dim3(kThreads), smem, stream, pdl, args);
+    if (warp) {
+      launch(attention_out_kernel<false, 4, true>, grid, dim3(kThreads), smem, stream, pdl, args);
+    } else {
+      launch(attention_out_kernel<false, 1, false>, grid, dim3(kThreads), smem, stream, pdl, args);
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include <cmath>
 
+#include "nn/cuda/decode_attention.cuh"
 #include "nn/cuda/device_utils.cuh"
 #include "nn/cuda/gemv_math.cuh"
 
@@ -278,72 +279,17 @@ __device__ __forceinline__ void attention_phase(const PersistentDecodeArgs& a, c
   const int h = gridDim.x * kWarps - 1 - (blockIdx.x * kWarps + warp);
   if (h < 0 || h >= a.heads) return;
   float* scores = smem + warp * (score_floats(a.max_len) + kHeadDim);
-  float* qs = scores + score_floats(a.max_len);
-  const int col = h * kHeadDim;
-#pragma unroll
-  for (int t = lane; t < kHeadDim; t += 32) qs[t] = __ldcg(q + col + t) * a.attn_scale;
-  __syncwarp();
-  float m = -3.402823466e38f;
-  for (int j = lane; j < len; j += 32) {
-    const float4* kj = reinterpret_cast<const float4*>(k + static_cast<size_t>(j) * stride + col);
-    float4 kv[kHeadDim / 4];
-#pragma unroll
-    for (int t = 0; t < kHeadDim / 4; ++t) kv[t] = __ldcg(kj + t);
-    if (k_bias != nullptr) {
-      const float4* kb = reinterpret_cast<const float4*>(k_bias + col);
-#pragma unroll
-      for (int t = 0; t < kHeadDim / 4; ++t) {
-        const float4 b = kb[t];
-        kv[t].x += b.x;
-        kv[t].y += b.y;
-        kv[t].z += b.z;
-        kv[t].w += b.w;
-      }
-    }
-    const float4* q4 = reinterpret_cast<const float4*>(qs);
-    float s = 0.0f;
-#pragma unroll
-    for (int t = 0; t < kHeadDim / 4; ++t) {
-      const float4 qq = q4[t];
-      s = fmaf(qq.x, kv[t].x, fmaf(qq.y, kv[t].y, fmaf(qq.z, kv[t].z, fmaf(qq.w, kv[t].w, s))));
-    }
-    scores[j] = s;
-    m = fmaxf(m, s);
-  }
-  m = warp_max(m);
-  float total = 0.0f;
-  for (int j = lane; j < len; j += 32) {
-    const float e = expf(scores[j] - m);
-    scores[j] = e;
-    total += e;
-  }
-  const float inv_total = 1.0f / warp_sum(total);
-  __syncwarp();
-  const float2* vc = reinterpret_cast<const float2*>(v + col) + lane;
-  const size_t stride2 = stride / 2;
-  float2 acc = make_float2(0.0f, 0.0f);
-  int j = 0;
-  for (; j + 8 <= len; j += 8) {
-    float2 vv[8];
-#pragma unroll
-    for (int u = 0; u < 8; ++u) vv[u] = __ldcg(vc + (j + u) * stride2);
-#pragma unroll
-    for (int u = 0; u < 8; ++u) {
-      acc.x = fmaf(scores[j + u], vv[u].x, acc.x);
-      acc.y = fmaf(scores[j + u], vv[u].y, acc.y);
-    }
-  }
-  for (; j < len; ++j) {
-    const float2 vv = __ldcg(vc + j * stride2);
-    acc.x = fmaf(scores[j], vv.x, acc.x);
-    acc.y = fmaf(scores[j], vv.y, acc.y);
-  }
-  float2 o = make_float2(acc.x * inv_total, acc.y * inv_total);
-  if (v_bias != nullptr) {
-    o.x += v_bias[col + 2 * lane];
-    o.y += v_bias[col + 2 * lane + 1];
-  }
-  reinterpret_cast<float2*>(a.attn + col)[lane] = o;
+  WarpAttention w;
+  w.q = q;
+  w.scale = a.attn_scale;
+  w.k = k;
+  w.v = v;
+  w.stride = stride;
+  w.k_bias = k_bias;
+  w.v_bias = v_bias;
+  w.len = len;
+  const float2 o = warp_head_attention<kHeadDim, true>(w, h, scores, scores + score_floats(a.max_len));
+  reinterpret_cast<float2*>(a.attn + h * kHeadDim)[lane] = o;
 }
 
 // The greedy pick over every block's key (each block computes it; all get the same answer).

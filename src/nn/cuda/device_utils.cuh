@@ -87,6 +87,18 @@ __device__ __forceinline__ float apply_act(float v, Act act) {
   return v;
 }
 
+// Element i of row p of transformers' M2M100SinusoidalPositionalEmbedding table ([sin | cos] halves, in
+// float as torch computes it); the pad row is all zeros. Shared by embed() and the LM head's next-token
+// embedding so that both give the same bits.
+__device__ __forceinline__ float m2m100_position(int p, int pad, int i, int d) {
+  const int half = d / 2;
+  if (p == pad || i >= 2 * half) return 0.0f;
+  const float step = static_cast<float>(log(10000.0) / (half - 1));
+  const int f = i < half ? i : i - half;
+  const float angle = static_cast<float>(p) * expf(static_cast<float>(f) * -step);
+  return i < half ? sinf(angle) : cosf(angle);
+}
+
 // Launches `kernel` on `stream`, with programmatic stream serialization when `pdl`.
 template <typename... KernelArgs, typename... Args>
 void launch(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream, bool pdl,

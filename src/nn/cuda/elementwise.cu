@@ -21,15 +21,8 @@ __global__ void __launch_bounds__(kThreads) embed_kernel(EmbedArgs a) {
   if (!a.marian) {
     // transformers M2M100SinusoidalPositionalEmbedding, in float as torch computes the table.
     const int p = token == a.pad ? a.pad : position + a.pad + 1;
-    const float step = static_cast<float>(log(10000.0) / (half - 1));
     for (int i = threadIdx.x; i < a.d; i += kThreads) {
-      float pos = 0.0f;
-      if (p != a.pad && i < 2 * half) {
-        const int f = i < half ? i : i - half;
-        const float angle = static_cast<float>(p) * expf(static_cast<float>(f) * -step);
-        pos = i < half ? sinf(angle) : cosf(angle);
-      }
-      out[i] = __half2float(e[i]) * a.scale + pos;
+      out[i] = __half2float(e[i]) * a.scale + m2m100_position(p, a.pad, i, a.d);
     }
   } else {
     // MarianSinusoidalPositionalEmbedding: numpy in double, sin of even columns then cos of odd ones.
@@ -126,6 +119,16 @@ __global__ void dequantize_rows_kernel(const int8_t* q, const float* scale, int 
   }
 }
 
+template <typename T>
+__global__ void transpose_kernel(const T* in, int rows, int cols, T* out) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    const size_t r = i / cols, c = i % cols;
+    out[c * rows + r] = in[i];
+  }
+}
+
 unsigned int grid_for(size_t n) {
   const size_t blocks = (n + kThreads - 1) / kThreads;
   return static_cast<unsigned int>(blocks < 4096 ? (blocks == 0 ? 1 : blocks) : 4096);
@@ -157,6 +160,18 @@ void f32_to_half(const float* in, size_t n, uint16_t* out, cudaStream_t stream) 
 
 void quantize_rows_int8(const float* in, int rows, int cols, int8_t* q, float* scale, cudaStream_t stream) {
   quantize_rows_kernel<<<rows, kThreads, 0, stream>>>(in, cols, q, scale);
+  ST_CUDA_CHECK(cudaGetLastError());
+}
+
+void transpose(const void* in, int rows, int cols, int elem_bytes, void* out, cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  if (elem_bytes == 1) {
+    transpose_kernel<<<grid_for(n), kThreads, 0, stream>>>(static_cast<const int8_t*>(in), rows, cols,
+                                                           static_cast<int8_t*>(out));
+  } else {
+    transpose_kernel<<<grid_for(n), kThreads, 0, stream>>>(static_cast<const uint16_t*>(in), rows, cols,
+                                                           static_cast<uint16_t*>(out));
+  }
   ST_CUDA_CHECK(cudaGetLastError());
 }
 

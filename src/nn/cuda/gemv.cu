@@ -18,15 +18,28 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr int kLoadsInFlight = 16;  // 16-byte weight loads per lane per row group
 
-// The input vector into shared memory, layer-normed when asked (statistics in one pass: the values
-// are O(1) residual-stream activations, so E[x²] - mean² loses nothing that matters in fp32).
+// The input vector into shared memory (x + x_add when asked; that sum also to x_store, a slice per
+// block), layer-normed when asked (statistics in one pass: the values are O(1) residual-stream
+// activations, so E[x²] - mean² loses nothing that matters in fp32); zero-fills this block's slice of
+// a.zero.
 __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* scratch) {
   float sum = 0.0f, sq = 0.0f;
   for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
-    const float4 v = *reinterpret_cast<const float4*>(a.x + i);
+    float4 v = *reinterpret_cast<const float4*>(a.x + i);
+    if (a.x_add != nullptr) {
+      const float4 t = *reinterpret_cast<const float4*>(a.x_add + i);
+      v.x += t.x;
+      v.y += t.y;
+      v.z += t.z;
+      v.w += t.w;
+    }
+    if (a.x_store != nullptr && (i / 4) % gridDim.x == blockIdx.x) *reinterpret_cast<float4*>(a.x_store + i) = v;
     *reinterpret_cast<float4*>(xs + i) = v;
     sum += (v.x + v.y) + (v.z + v.w);
     sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
+  }
+  for (int i = (blockIdx.x * kThreads + threadIdx.x) * 4; i < a.zero_n; i += gridDim.x * kThreads * 4) {
+    *reinterpret_cast<float4*>(a.zero + i) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   }
   if (a.ln_gamma != nullptr) {
     const float2 t = block_sum2(sum, sq, scratch);
@@ -121,6 +134,14 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
   }
 }
 
+// A row's dot product turned into its value: int8 per-row scale, then bias (shared by every GEMV here).
+template <bool INT8>
+__device__ __forceinline__ float row_value(const GemvArgs& a, int row, float acc) {
+  if constexpr (INT8) acc *= a.scale[row];
+  if (a.bias != nullptr) acc += a.bias[row];
+  return acc;
+}
+
 template <int ROWS, bool INT8>
 __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
   extern __shared__ float4 smem4[];
@@ -132,10 +153,7 @@ __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
     for (int r = 0; r < ROWS; ++r) {
       const int row = row0 + r;
       if (lane != r || row >= a.n) continue;
-      float y = acc[r];
-      if constexpr (INT8) y *= a.scale[row];
-      if (a.bias != nullptr) y += a.bias[row];
-      y = apply_act(y, a.act);
+      float y = apply_act(row_value<INT8>(a, row, acc[r]), a.act);
       if (a.residual != nullptr) y += a.residual[row];
       if (a.seg > 0 && row >= a.seg) {
         const int part = row / a.seg;
@@ -163,9 +181,7 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
     for (int r = 0; r < ROWS; ++r) {
       const int row = row0 + r;
       if (lane != r || row >= a.n) continue;
-      float y = acc[r];
-      if constexpr (INT8) y *= a.scale[row];
-      if (a.bias != nullptr) y += a.bias[row];
+      const float y = row_value<INT8>(a, row, acc[r]);
       a.out[row] = y;
       bool allowed = !(y != y);  // NaN never wins
       for (int i = 0; i < h.n_suppressed; ++i) allowed = allowed && h.suppressed[i] != row;
@@ -192,17 +208,132 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
     last_block = done == gridDim.x - 1;
   }
   __syncthreads();
-  if (last_block && threadIdx.x == 0) {
+  if (!last_block) return;
+  __shared__ int next[2];
+  if (threadIdx.x == 0) {
     __threadfence();
     DecodeControl* c = h.control;
     const unsigned long long key = atomicAdd(&c->key, 0ull);
     const int argmax = key == 0 ? 0 : static_cast<int>(0xFFFFFFFFu - static_cast<unsigned int>(key & 0xFFFFFFFFu));
     const int step = c->step;
     const int forced = h.forced[step];
-    h.tokens[step + 1] = forced >= 0 ? forced : argmax;
+    const int token = forced >= 0 ? forced : argmax;
+    h.tokens[step + 1] = token;
     c->step = step + 1;
     c->key = 0;
     c->blocks_done = 0;
+    next[0] = token;
+    next[1] = step + 1;
+  }
+  if (h.embed_out == nullptr) return;
+  __syncthreads();
+  // The next step's input: as embed() for token `next[0]` at position `next[1]`.
+  const int token = next[0];
+  const int p = token == h.pad ? h.pad : next[1] + h.pad + 1;
+  const __half* e = reinterpret_cast<const __half*>(h.embed) + static_cast<size_t>(token) * a.k;
+  for (int i = threadIdx.x; i < a.k; i += kThreads) {
+    h.embed_out[i] = __half2float(e[i]) * h.embed_scale + m2m100_position(p, h.pad, i, a.k);
+  }
+}
+
+// The fused FFN (kernels.cuh). Before the PDL wait a thread loads its slice of this block's W2ᵀ rows
+// (kFfnUnits rows × d: thread t takes 16-byte column chunk t % spans of units part·upp .. + upp) and
+// its first W1 slice (gemv_body), so both weight streams overlap the previous kernel.
+constexpr int kFfnUnits = 4 * kWarps;  // hidden units per block: 8 warps × 4 rows of W1
+
+struct FfnShape {
+  int spans, parts, upp;  // threads per W2ᵀ row, thread groups splitting the units, units per group
+};
+
+__host__ __device__ inline FfnShape ffn_shape(int d, bool int8) {
+  FfnShape s;
+  s.spans = d / (int8 ? 16 : 8);
+  s.parts = s.spans > 0 ? kThreads / s.spans : 0;
+  s.upp = s.parts > 0 ? kFfnUnits / s.parts : 0;
+  return s;
+}
+
+template <bool INT8>
+__global__ void __launch_bounds__(kThreads, 1) ffn_kernel(FfnArgs f) {
+  constexpr int kElems = INT8 ? 16 : 8;
+  constexpr int kMaxUpp = 16;
+  extern __shared__ float4 smem4[];
+  float* xs = reinterpret_cast<float*>(smem4);  // [d]
+  float* red = xs + f.d;                         // [parts, d]
+  __shared__ float scratch[64];
+  __shared__ float hs[kFfnUnits];
+  const FfnShape sh = ffn_shape(f.d, INT8);
+  const int c = threadIdx.x % sh.spans, part = threadIdx.x / sh.spans;
+  const int unit0 = blockIdx.x * kFfnUnits + part * sh.upp;
+  const uint4* w2 = static_cast<const uint4*>(f.w2t);
+  uint4 w2v[kMaxUpp];
+#pragma unroll
+  for (int u = 0; u < kMaxUpp; ++u) {
+    if (u < sh.upp) w2v[u] = load_weights(w2 + static_cast<size_t>(unit0 + u) * sh.spans + c);
+  }
+  GemvArgs g;
+  g.w = f.w1;
+  g.scale = f.scale1;
+  g.bias = f.bias1;
+  g.n = f.ffn;
+  g.k = f.d;
+  g.x = f.x;
+  g.ln_gamma = f.ln_gamma;
+  g.ln_beta = f.ln_beta;
+  g.ln_eps = f.ln_eps;
+  const int lane = threadIdx.x & 31;
+  gemv_body<4, INT8>(g, xs, scratch, [&](int row0, const float (&acc)[4]) {
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      if (lane == r) hs[row0 + r - blockIdx.x * kFfnUnits] = apply_act(row_value<INT8>(g, row0 + r, acc[r]), f.act);
+    }
+  });
+  __syncthreads();
+  float acc[kElems];
+#pragma unroll
+  for (int e = 0; e < kElems; ++e) acc[e] = 0.0f;
+#pragma unroll
+  for (int u = 0; u < kMaxUpp; ++u) {
+    if (u < sh.upp) {
+      const float hv = hs[part * sh.upp + u];
+      float w[kElems];
+      if constexpr (INT8) {
+        unpack16_int8(w2v[u], w);
+      } else {
+        unpack8_half(w2v[u], w);
+      }
+#pragma unroll
+      for (int e = 0; e < kElems; ++e) acc[e] = fmaf(hv, w[e], acc[e]);
+    }
+  }
+  float4* mine = reinterpret_cast<float4*>(red + part * f.d + c * kElems);
+#pragma unroll
+  for (int e = 0; e < kElems / 4; ++e) mine[e] = make_float4(acc[4 * e], acc[4 * e + 1], acc[4 * e + 2], acc[4 * e + 3]);
+  __syncthreads();
+  for (int i = threadIdx.x * 4; i < f.d; i += kThreads * 4) {
+    float4 s = *reinterpret_cast<const float4*>(red + i);
+    for (int p = 1; p < sh.parts; ++p) {
+      const float4 t = *reinterpret_cast<const float4*>(red + p * f.d + i);
+      s.x += t.x;
+      s.y += t.y;
+      s.z += t.z;
+      s.w += t.w;
+    }
+    if constexpr (INT8) {
+      const float4 sc = *reinterpret_cast<const float4*>(f.scale2 + i);
+      s.x *= sc.x;
+      s.y *= sc.y;
+      s.z *= sc.z;
+      s.w *= sc.w;
+    }
+    if (blockIdx.x == 0 && f.bias2 != nullptr) {
+      const float4 b = *reinterpret_cast<const float4*>(f.bias2 + i);
+      s.x += b.x;
+      s.y += b.y;
+      s.z += b.z;
+      s.w += b.w;
+    }
+    atomicAdd(reinterpret_cast<float4*>(f.out + i), s);
   }
 }
 
@@ -246,6 +377,27 @@ void lm_head(const LmHeadArgs& h, bool int8, int sm_count, cudaStream_t stream, 
     launch(lm_head_kernel<kRows, true>, blocks, kThreads, smem, stream, pdl, h);
   } else {
     launch(lm_head_kernel<kRows, false>, blocks, kThreads, smem, stream, pdl, h);
+  }
+}
+
+bool ffn_fused_supported(int d, int ffn, bool int8) {
+  const int elems = int8 ? 16 : 8;
+  if (d <= 0 || d % elems != 0 || ffn % kFfnUnits != 0) return false;
+  const FfnShape s = ffn_shape(d, int8);
+  if (s.spans > kThreads || kThreads % s.spans != 0 || kFfnUnits % s.parts != 0 || s.upp > 16) return false;
+  return static_cast<size_t>(1 + s.parts) * d * sizeof(float) <= 48 * 1024;
+}
+
+void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl) {
+  if (!ffn_fused_supported(a.d, a.ffn, int8)) {
+    throw Error(StatusCode::kInvalidArgument, "ffn_fused: d " + std::to_string(a.d) + " not supported");
+  }
+  const size_t smem = static_cast<size_t>(1 + ffn_shape(a.d, int8).parts) * a.d * sizeof(float);
+  const int blocks = a.ffn / kFfnUnits;
+  if (int8) {
+    launch(ffn_kernel<true>, blocks, kThreads, smem, stream, pdl, a);
+  } else {
+    launch(ffn_kernel<false>, blocks, kThreads, smem, stream, pdl, a);
   }
 }
 

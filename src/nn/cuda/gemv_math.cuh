@@ -52,6 +52,29 @@ __device__ __forceinline__ float dot16_int8(const uint4& w, const float* x) {
   return dot4_int8(w.x, xv[0]) + dot4_int8(w.y, xv[1]) + dot4_int8(w.z, xv[2]) + dot4_int8(w.w, xv[3]);
 }
 
+// The 8 fp16 or 16 int8 weights of a 16-byte load as floats (int8: the exact integers, unscaled).
+__device__ __forceinline__ void unpack8_half(const uint4& w, float (&out)[8]) {
+  const __half2* h = reinterpret_cast<const __half2*>(&w);
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const float2 f = __half22float2(h[e]);
+    out[2 * e] = f.x;
+    out[2 * e + 1] = f.y;
+  }
+}
+
+__device__ __forceinline__ void unpack16_int8(const uint4& w, float (&out)[16]) {
+  constexpr float kBias = 8388736.0f;  // 2^23 + 128, as dot4_int8
+  const unsigned int words[4] = {w.x ^ 0x80808080u, w.y ^ 0x80808080u, w.z ^ 0x80808080u, w.w ^ 0x80808080u};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    out[4 * i] = __uint_as_float(__byte_perm(words[i], 0x4B000000u, 0x7540)) - kBias;
+    out[4 * i + 1] = __uint_as_float(__byte_perm(words[i], 0x4B000000u, 0x7541)) - kBias;
+    out[4 * i + 2] = __uint_as_float(__byte_perm(words[i], 0x4B000000u, 0x7542)) - kBias;
+    out[4 * i + 3] = __uint_as_float(__byte_perm(words[i], 0x4B000000u, 0x7543)) - kBias;
+  }
+}
+
 // Float -> unsigned with the same order (larger float, larger key).
 __device__ __forceinline__ unsigned int ordered(float v) {
   const unsigned int u = __float_as_uint(v);

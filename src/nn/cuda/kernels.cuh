@@ -31,6 +31,10 @@ struct DecodeControl {
 // Output (plain GEMV): out[r] = act(y[r]) (+ residual[r]); out may alias residual.
 // Split output (fused QKV, seg > 0): rows [0, seg) go to out, [seg, 2seg) to out1 + (*pos)·seg and
 // [2seg, 3seg) to out2 + (*pos)·seg (the K/V cache rows of the current position).
+// Fused decode layers (the residual stream split in two buffers): the input is x + x_add when x_add is
+// set (before the norm), and that input is also written to x_store when set (each block writes a
+// disjoint slice, so x_store must not alias x or x_add); `zero` [zero_n] (zero_n a multiple of 4) is zero-filled after
+// the PDL wait, for a later kernel's atomic sums.
 struct GemvArgs {
   const void* w = nullptr;
   const float* scale = nullptr;  // int8 only
@@ -47,6 +51,10 @@ struct GemvArgs {
   float* out2 = nullptr;
   int seg = 0;
   const int* pos = nullptr;
+  const float* x_add = nullptr;
+  float* x_store = nullptr;
+  float* zero = nullptr;
+  int zero_n = 0;
 };
 
 // LM head: logits[r] = y[r], then a greedy pick over rows not listed in `suppressed`, written through
@@ -58,7 +66,37 @@ struct LmHeadArgs {
   int* tokens = nullptr;
   const int* suppressed = nullptr;
   int n_suppressed = 0;
+  // Optional (M2M100 only): the last block also writes the next step's decoder input, the embedding
+  // of tokens[step + 1] × embed_scale + its sinusoidal position (as embed()), into embed_out [gemv.k],
+  // which saves the next step its embedding launch. embed_out must not be read by this kernel.
+  const uint16_t* embed = nullptr;  // fp16 [vocab, k]
+  float embed_scale = 1.0f;
+  int pad = 1;
+  float* embed_out = nullptr;
 };
+
+// out[0, d) += W2·act(W1·LN(x) + b1) (+ b2, once), the decoder FFN in one launch: block b computes
+// hidden units [32b, 32b + 32) from its rows of W1, multiplies them into its rows of W2ᵀ and adds its
+// partial sums to `out` with atomics (so the sum order, and the last bits, vary from run to run).
+// `out` must not alias x; it holds the sum of the earlier terms (zero-filled before, see GemvArgs).
+// int8: W1 per-row scales, W2 per-output scales (scale2[d], W2's own rows), W2ᵀ in int8.
+struct FfnArgs {
+  const void* w1 = nullptr;  // [ffn, d]
+  const float* scale1 = nullptr;
+  const float* bias1 = nullptr;
+  const void* w2t = nullptr;  // [ffn, d] = W2ᵀ
+  const float* scale2 = nullptr;
+  const float* bias2 = nullptr;
+  int d = 0, ffn = 0;
+  const float* x = nullptr;
+  const float* ln_gamma = nullptr;
+  const float* ln_beta = nullptr;
+  float ln_eps = 1e-5f;
+  Act act = Act::kRelu;
+  float* out = nullptr;
+};
+bool ffn_fused_supported(int d, int ffn, bool int8);
+void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl);
 
 void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
 void lm_head(const LmHeadArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
@@ -211,6 +249,8 @@ void f32_to_half(const float* in, size_t n, uint16_t* out, cudaStream_t stream);
 // Per-row symmetric int8, as nn::quantize_int8 on the CPU: scale = max|w| / 127 (1 for a zero row),
 // q = round-to-nearest-even(clamp(w / scale, ±127)).
 void quantize_rows_int8(const float* in, int rows, int cols, int8_t* q, float* scale, cudaStream_t stream);
+// out [cols, rows] = inᵀ, in [rows, cols] row-major with elements of elem_bytes (1 or 2) bytes.
+void transpose(const void* in, int rows, int cols, int elem_bytes, void* out, cudaStream_t stream);
 void dequantize_rows_int8(const int8_t* q, const float* scale, int rows, int cols, uint16_t* out_half,
                           cudaStream_t stream);
 

@@ -35,8 +35,12 @@ struct NmtCudaOptions {
   bool encoder_cublas = true;       // encoder GEMMs: cuBLAS, or our small-M tensor-core kernel
   bool warp_attention = true;       // decode attention with one warp per head (head_dim 64) instead of
                                     // a 256-thread block per head (H200: 15.1 vs 15.8 ms a sentence)
-  bool fuse_attention_out = false;  // decode attention fused with its output projection (one launch
-                                    // fewer, but atomicAdd sums and no faster on H200: 16.3 vs 15.8 ms)
+  bool fused_decode = true;         // pre-LN M2M100/NLLB with decoder head_dim 64: 5 launches a layer
+                                    // instead of 8 (attention fused with its output projection, the
+                                    // FFN in one launch, embedding in the LM head's tail; atomicAdd
+                                    // sums, so the last bits vary between runs); other models ignore it
+  bool fuse_attention_out = false;  // unfused path: decode attention fused with its output projection
+                                    // (one launch fewer, atomicAdd sums; H200: 16.3 vs 15.8 ms)
   bool persistent_decode = false;   // pre-LN M2M100/NLLB with head_dim 64 on sm_90+: all decode steps
                                     // of a launch in one cooperative kernel with grid barriers instead
                                     // of 8 launches a layer (other models use the per-kernel graphs);

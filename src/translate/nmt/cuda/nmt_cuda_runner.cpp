@@ -70,6 +70,12 @@ struct NmtCudaRunner::Impl {
   // Decoder workspaces.
   float *dec_x = nullptr, *dec_q = nullptr, *dec_qc = nullptr, *dec_a = nullptr, *dec_f = nullptr, *logits = nullptr;
   std::vector<float*> kc, vc;
+  // Fused decode layers (record_step_fused): the residual stream in two buffers (layer l reads
+  // xs[l % 2] + ffn_sum, writes xs[(l + 1) % 2]), the FFN's atomic sums, W2ᵀ of every decoder layer.
+  bool fused = false;
+  float* xs[2] = {nullptr, nullptr};
+  float* ffn_sum = nullptr;
+  std::vector<void*> fc2_t;
   int* ctl = nullptr;  // device control area
   int* suppressed = nullptr;
   int n_suppressed = 0;
@@ -157,6 +163,7 @@ struct NmtCudaRunner::Impl {
       kc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
       vc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
     }
+    init_fused();
     ctl = arena.alloc_n<int>(ctl_ints());
     std::vector<int> sup;
     for (int id : cf.suppressed_token_ids) {
@@ -179,6 +186,26 @@ struct NmtCudaRunner::Impl {
     ST_CUBLAS_CHECK(cublasSetMathMode(cublas, CUBLAS_DEFAULT_MATH));
     // The arena's zero-fills and the legacy-stream copies above must land before our stream's work.
     ST_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+
+  // Buffers of the fused decode layers, when the model is one they handle.
+  void init_fused() {
+    const NmtConfig& cf = c();
+    const int d = cf.d_model, ffn = cf.decoder_ffn_dim;
+    if (!options.fused_decode || !options.warp_attention || !cf.normalize_before || cf.arch == NmtArch::kMarian ||
+        cf.decoder_head_dim() != 64 || cf.decoder_layers == 0 || !kern::ffn_fused_supported(d, ffn, int8)) {
+      return;
+    }
+    fused = true;
+    xs[0] = arena.alloc_n<float>(d);
+    xs[1] = arena.alloc_n<float>(d);
+    ffn_sum = arena.alloc_n<float>(d);
+    for (const nmt_cuda::DeviceLayer& L : w.decoder) {
+      void* t = arena.alloc(static_cast<size_t>(L.fc2.n) * L.fc2.k * (int8 ? 1 : 2));
+      kern::transpose(L.fc2.w, L.fc2.n, L.fc2.k, int8 ? 1 : 2, t, stream);
+      fc2_t.push_back(t);
+    }
+    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
   }
 
   // The persistent decode kernel's arguments, when the model is one it handles.
@@ -356,6 +383,10 @@ struct NmtCudaRunner::Impl {
   }
 
   void record_step(bool first) {
+    if (fused) {
+      record_step_fused(first);
+      return;
+    }
     const NmtConfig& cf = c();
     const int d = cf.d_model, heads = cf.decoder_heads, hd = cf.decoder_head_dim();
     const bool pre = cf.normalize_before;
@@ -474,6 +505,130 @@ struct NmtCudaRunner::Impl {
     h.tokens = tokens();
     h.suppressed = suppressed;
     h.n_suppressed = n_suppressed;
+    kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
+  }
+
+  // One decode step of a pre-LN model in 5 launches a layer: QKV GEMV (input x + the previous FFN's
+  // sums, normed; the sum stored as this layer's x) -> self-attention + out projection (atomics into
+  // x) -> cross-Q GEMV (normed; zero-fills the FFN sums) -> cross-attention + out projection -> fused
+  // FFN (atomics into the FFN sums); then the LM head (input x + FFN sums), whose last block writes
+  // the next step's embedding into xs[0]. The first step of a graph embeds its token itself.
+  void record_step_fused(bool first) {
+    const NmtConfig& cf = c();
+    const int d = cf.d_model, layers = cf.decoder_layers;
+    const bool pdl = options.programmatic_launch;
+    const float eps = cf.layer_norm_eps;
+    const float embed_scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
+    if (first) {
+      kern::EmbedArgs e;
+      e.table = w.decoder_embed;
+      e.scale = embed_scale;
+      e.tokens = tokens();
+      e.step = &control()->step;
+      e.rows = 1;
+      e.d = d;
+      e.pad = cf.pad_token_id;
+      e.out = xs[0];
+      kern::embed(e, stream, false);
+    }
+    auto gemv = [&](const DeviceLinear& l, const float* x, const nmt_cuda::DeviceNorm& n, float* out) {
+      kern::GemvArgs g;
+      g.w = l.w;
+      g.scale = l.scale;
+      g.bias = l.bias;
+      g.n = l.n;
+      g.k = l.k;
+      g.x = x;
+      g.ln_gamma = n.gamma;
+      g.ln_beta = n.beta;
+      g.ln_eps = eps;
+      g.out = out;
+      return g;
+    };
+    auto attend = [&](const kern::AttentionArgs& a, const DeviceLinear& proj, float* x) {
+      kern::AttentionOutArgs f;
+      f.att = a;
+      f.w = proj.w;
+      f.scale = proj.scale;
+      f.bias = proj.bias;
+      f.n = proj.n;
+      f.k = proj.k;
+      f.x = x;
+      kern::attention_out(f, proj.int8, stream, pdl);
+    };
+    kern::AttentionArgs a;
+    a.warp_per_head = true;
+    a.q_stride = d;
+    a.heads = cf.decoder_heads;
+    a.head_dim = cf.decoder_head_dim();
+    a.rows = 1;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+    a.out_stride = d;
+    for (int l = 0; l < layers; ++l) {
+      const nmt_cuda::DeviceLayer& L = w.decoder[l];
+      float* x = xs[(l + 1) % 2];
+      kern::GemvArgs qkv = gemv(L.qkv, xs[l % 2], L.self_norm, dec_q);
+      qkv.x_add = l > 0 ? ffn_sum : nullptr;  // layer 0: the embedding alone (ffn_sum is last step's)
+      qkv.x_store = x;
+      qkv.out1 = kc[l];
+      qkv.out2 = vc[l];
+      qkv.seg = d;
+      qkv.pos = &control()->step;
+      kern::gemv(qkv, L.qkv.int8, sm_count, stream, pdl);
+      a.q = dec_q;
+      a.k = kc[l];
+      a.v = vc[l];
+      a.kv_stride = d;
+      a.k_bias = nullptr;
+      a.v_bias = nullptr;
+      a.len_ptr = &control()->step;
+      a.len_add = 1;
+      a.max_len = cap;
+      attend(a, L.out, x);
+      kern::GemvArgs cq = gemv(L.cross_q, x, L.cross_norm, dec_qc);
+      cq.zero = ffn_sum;
+      cq.zero_n = d;
+      kern::gemv(cq, L.cross_q.int8, sm_count, stream, pdl);
+      a.q = dec_qc;
+      a.k = ckv + static_cast<size_t>(2 * d) * l;
+      a.v = ckv + static_cast<size_t>(2 * d) * l + d;
+      a.kv_stride = 2 * d * layers;
+      a.k_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l;
+      a.v_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l + d;
+      a.len_ptr = &control()->src_len;
+      a.len_add = 0;
+      a.max_len = max_src;
+      attend(a, L.cross_out, x);
+      kern::FfnArgs f;
+      f.w1 = L.fc1.w;
+      f.scale1 = L.fc1.scale;
+      f.bias1 = L.fc1.bias;
+      f.w2t = fc2_t[l];
+      f.scale2 = L.fc2.scale;
+      f.bias2 = L.fc2.bias;
+      f.d = d;
+      f.ffn = L.fc1.n;
+      f.x = x;
+      f.ln_gamma = L.final_norm.gamma;
+      f.ln_beta = L.final_norm.beta;
+      f.ln_eps = eps;
+      f.act = to_act(cf.activation);
+      f.out = ffn_sum;
+      kern::ffn_fused(f, L.fc1.int8, stream, pdl);
+    }
+    kern::LmHeadArgs h;
+    h.gemv = gemv(w.lm_head, xs[layers % 2], w.decoder_norm, logits);
+    h.gemv.x_add = ffn_sum;
+    h.gemv.x_store = dec_x;  // the final hidden state, for decoder_hidden()
+    h.control = control();
+    h.forced = forced();
+    h.tokens = tokens();
+    h.suppressed = suppressed;
+    h.n_suppressed = n_suppressed;
+    h.embed = w.decoder_embed;
+    h.embed_scale = embed_scale;
+    h.pad = cf.pad_token_id;
+    h.embed_out = xs[0];
     kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
   }
 
