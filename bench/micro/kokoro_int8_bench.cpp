@@ -1,7 +1,9 @@
-// Kokoro's ConvInteger / MatMulInteger at the shapes that dominate a sentence (the iSTFTNet generator's
-// resblocks, the decoder's 1090 → 1024 convolutions, an LSTM-sized product), through QuantizedConv1d /
-// QuantizedLinear as the model calls them (int32 sums plus the float bias and scale), once per
-// dispatch level this CPU has: "sse2" is the old path (im2col copy + SSE2 pmaddwd). One thread.
+// Kokoro's ConvInteger / MatMulInteger at the shapes that dominate a sentence (the iSTFTNet
+// generator's resblocks, the decoder's 1090 → 1024 convolutions, an LSTM-sized product), through
+// QuantizedConv1d / QuantizedLinear as the model calls them (int32 sums plus the float bias and
+// scale), once per dispatch level this CPU has: "sse2" is the old path (im2col copy + SSE2
+// pmaddwd). One thread, plus the VNNI convolutions on two threads of nn::cpu's pool (GMAC/s against
+// wall time there).
 //
 //   ninja -C build-kint8 bench_kokoro_int8 && build-kint8/bench/micro/bench_kokoro_int8
 #include <benchmark/benchmark.h>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/cpu/thread_pool.h"
 #include "tts/kokoro/int8_conv_kernel.h"
 #include "tts/kokoro/quantized_conv1d.h"
 #include "tts/kokoro/quantized_ops.h"
@@ -48,7 +51,7 @@ QuantizedActivations random_codes(size_t n, uint32_t seed) {
   return q;
 }
 
-void bench_conv(benchmark::State& state, const ConvCase& c, Int8Level level) {
+void bench_conv(benchmark::State& state, const ConvCase& c, Int8Level level, int threads) {
   if (int8_cpu_level() < level) {
     state.SkipWithError("this CPU lacks the level");
     return;
@@ -62,10 +65,12 @@ void bench_conv(benchmark::State& state, const ConvCase& c, Int8Level level) {
                              c.stride);
   const QuantizedActivations x = random_codes(c.steps * c.in, 11);
   std::vector<float> y;
+  nn::cpu::pool_set_threads(threads);
   for (auto _ : state) {
     conv.forward(x, c.steps, &y);
     benchmark::DoNotOptimize(y.data());
   }
+  nn::cpu::pool_set_threads(1);
   const double macs = static_cast<double>(conv.output_steps(c.steps)) * static_cast<double>(c.out) *
                       static_cast<double>(c.in * c.kernel);
   state.counters["GMAC/s"] =
@@ -100,9 +105,8 @@ void bench_linear(benchmark::State& state, const LinearCase& c, Int8Level level)
     linear.forward(x, c.rows, &y);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["GMAC/s"] =
-      benchmark::Counter(static_cast<double>(c.rows * c.in * c.out) * 1e-9,
-                         benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GMAC/s"] = benchmark::Counter(static_cast<double>(c.rows * c.in * c.out) * 1e-9,
+                                                benchmark::Counter::kIsIterationInvariantRate);
 }
 
 const int kRegistered = [] {
@@ -110,12 +114,21 @@ const int kRegistered = [] {
     const std::string suffix = std::string("/") + int8_level_name(level);
     for (const ConvCase& c : kConvCases) {
       benchmark::RegisterBenchmark((std::string("conv/") + c.name + suffix).c_str(), bench_conv, c,
-                                   level)
+                                   level, 1)
           ->Unit(benchmark::kMillisecond);
     }
+    if (level == Int8Level::kAvx512Vnni) {  // two threads (nn::cpu's pool): wall time counts
+      for (const ConvCase& c : kConvCases) {
+        benchmark::RegisterBenchmark(
+            (std::string("conv/") + c.name + suffix + "/threads:2").c_str(), bench_conv, c, level,
+            2)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+      }
+    }
     for (const LinearCase& c : kLinearCases) {
-      benchmark::RegisterBenchmark((std::string("linear/") + c.name + suffix).c_str(),
-                                   bench_linear, c, level)
+      benchmark::RegisterBenchmark((std::string("linear/") + c.name + suffix).c_str(), bench_linear,
+                                   c, level)
           ->Unit(benchmark::kMicrosecond);
     }
   }

@@ -18,8 +18,8 @@
 namespace stream_tts::kokoro::int8_detail {
 namespace {
 
-constexpr int kRows = 6;
-constexpr int kPanels = 2;
+constexpr size_t kRows = kAvx2Rows;
+constexpr size_t kPanels = kAvx2Panels;
 
 template <int Rows, int Panels>
 void block(const Avx2Args& a, size_t t0, size_t p0) {
@@ -78,13 +78,15 @@ void block_rows(const Avx2Args& a, size_t t0, size_t p0, size_t panels) {
 
 }  // namespace
 
-void conv_avx2(const Avx2Args& a) {
+void conv_avx2(const Avx2Args& a, size_t begin, size_t end) {
+  // Work item i: panel group i / time_blocks, output steps from (i % time_blocks) · kRows; items of
+  // one panel group are adjacent, so a thread's run of items reuses that group's weights.
   const size_t panels = (a.out + 7) / 8;
-  for (size_t p0 = 0; p0 < panels; p0 += kPanels) {
+  const size_t time_blocks = (a.out_steps + kRows - 1) / kRows;
+  for (size_t item = begin; item < end; ++item) {
+    const size_t p0 = item / time_blocks * kPanels, t0 = item % time_blocks * kRows;
     const size_t np = panels - p0 < kPanels ? panels - p0 : kPanels;
-    size_t t0 = 0;
-    for (; t0 + kRows <= a.out_steps; t0 += kRows) block_rows<kRows>(a, t0, p0, np);
-    switch (a.out_steps - t0) {
+    switch (a.out_steps - t0 < kRows ? a.out_steps - t0 : kRows) {
       case 1:
         block_rows<1>(a, t0, p0, np);
         break;
@@ -101,6 +103,7 @@ void conv_avx2(const Avx2Args& a) {
         block_rows<5>(a, t0, p0, np);
         break;
       default:
+        block_rows<kRows>(a, t0, p0, np);
         break;
     }
   }
@@ -117,7 +120,7 @@ void conv_avx2(const Avx2Args& a) {
 #else  // not x86: int8_cpu_level() never picks this level
 
 namespace stream_tts::kokoro::int8_detail {
-void conv_avx2(const Avx2Args&) {}
+void conv_avx2(const Avx2Args&, size_t, size_t) {}
 }  // namespace stream_tts::kokoro::int8_detail
 
 #endif

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "nn/cpu/thread_pool.h"
 #include "stream_tts/status.h"
 #include "tts/kokoro/int8_conv_levels.h"
 
@@ -28,6 +29,17 @@ Int8Level detect_level() {
 #else
   return Int8Level::kPlain;
 #endif
+}
+
+// The work items of one call on nn::cpu's pool (as many threads as pool_set_threads gave it; inline
+// with one). Items are a few microseconds each at least, so a handful per thread pays for a
+// wake-up.
+template <typename Fn>
+void run_items(size_t items, const Fn& fn) {
+  constexpr int kMinItemsPerThread = 8;
+  nn::cpu::parallel_for(static_cast<int>(items), kMinItemsPerThread, [&](int begin, int end) {
+    fn(static_cast<size_t>(begin), static_cast<size_t>(end));
+  });
 }
 
 }  // namespace
@@ -209,7 +221,8 @@ void Int8ConvKernel::run(const uint8_t* x, size_t steps, uint8_t x_zp, int32_t* 
     a.offset = offset_.data();
     a.window_sum = window_sum.data();
     a.output = output;
-    int8_detail::conv_avx512_vnni(a);
+    run_items(int8_detail::vnni_items(out_steps, shape_.out),
+              [&](size_t begin, size_t end) { int8_detail::conv_avx512_vnni(a, begin, end); });
     return;
   }
   // AVX2: centred int16 pairs, pad rows and the odd channel's partner 0.
@@ -234,7 +247,8 @@ void Int8ConvKernel::run(const uint8_t* x, size_t steps, uint8_t x_zp, int32_t* 
   a.dilation = shape_.dilation;
   a.packed = packed16_.data();
   a.output = output;
-  int8_detail::conv_avx2(a);
+  run_items(int8_detail::avx2_items(out_steps, shape_.out),
+            [&](size_t begin, size_t end) { int8_detail::conv_avx2(a, begin, end); });
 }
 
 }  // namespace stream_tts::kokoro

@@ -40,7 +40,21 @@ struct Avx2Args {
   ConvOutput output;
 };
 
-void conv_avx512_vnni(const VnniArgs& args);
-void conv_avx2(const Avx2Args& args);
+// Register blocks: kRows output steps × kPanels panels (16 outputs a VNNI panel, 8 an AVX2 one).
+constexpr size_t kVnniRows = 6, kVnniPanels = 4;  // 24 of 32 zmm registers accumulate
+constexpr size_t kAvx2Rows = 6, kAvx2Panels = 2;  // 12 of 16 ymm registers accumulate
+
+// Work items: ⌈panels / kPanels⌉ panel groups × ⌈out_steps / kRows⌉ time blocks, any subset of
+// them on any thread (they write disjoint outputs). Runs items [begin, end).
+inline size_t vnni_items(size_t out_steps, size_t out) {
+  return ((out + 15) / 16 + kVnniPanels - 1) / kVnniPanels *
+         ((out_steps + kVnniRows - 1) / kVnniRows);
+}
+inline size_t avx2_items(size_t out_steps, size_t out) {
+  return ((out + 7) / 8 + kAvx2Panels - 1) / kAvx2Panels *
+         ((out_steps + kAvx2Rows - 1) / kAvx2Rows);
+}
+void conv_avx512_vnni(const VnniArgs& args, size_t begin, size_t end);
+void conv_avx2(const Avx2Args& args, size_t begin, size_t end);
 
 }  // namespace stream_tts::kokoro::int8_detail

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "nn/cpu/thread_pool.h"
 #include "stream_tts/status.h"
 #include "tts/kokoro/int8_conv_kernel.h"
 
@@ -143,6 +144,21 @@ TEST(KokoroInt8Kernel, GeneratorSizedShapes) {
       check_case(c.shape, c.steps, WeightKind::kInt8PerOutput, 0, 0, rng, level);
     }
   }
+}
+
+TEST(KokoroInt8Kernel, ThreadsSplitTheWorkWithoutChangingIt) {
+  const auto levels = levels_here();
+  if (levels.empty()) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512 VNNI";
+  nn::cpu::pool_set_threads(3);
+  Rng rng{4242};
+  for (int n = 0; n < 20; ++n) {
+    const Int8ConvShape s{rng.range(1, 70), rng.range(1, 140), rng.range(1, 7),
+                          rng.range(1, 3),  rng.range(0, 4),   rng.range(1, 3)};
+    for (Int8Level level : levels) {
+      check_case(s, rng.range(50, 400), WeightKind::kUint8PerTensor, 128, 3, rng, level);
+    }
+  }
+  nn::cpu::pool_set_threads(1);
 }
 
 TEST(KokoroInt8Kernel, LevelsAndShapes) {
