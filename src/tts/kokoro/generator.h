@@ -34,7 +34,7 @@ class SineSource;
 class SnakeResBlock;
 class StftAnalysis;
 class IstftSynthesis;
-class GeneratorConvs;
+struct GeneratorConvs;
 
 class KokoroGenerator {
  public:
@@ -52,11 +52,18 @@ class KokoroGenerator {
   struct Trace {
     std::vector<float> source;  // [samples] tanh(l_linear(sines))
     std::vector<float> har;     // [stft frames x 22] magnitude (11), phase (11)
+    std::vector<float> ups0;    // [20·frames2 x 256] ups.0 output
+    std::vector<float> noise0;  // [20·frames2 x 256] noise_res.0 output (the noise branch)
     std::vector<float> stage0;  // [20·frames2 x 256] after ups.0 + noise branch (before resblocks)
     std::vector<float> blocks0; // [20·frames2 x 256] mean of resblocks 0–2
+    std::vector<float> ups1;    // [120·frames2 x 128] ups.1 output (before the pad)
+    std::vector<float> noise1;  // [120·frames2 + 1 x 128] noise_res.1 output
     std::vector<float> stage1;  // [120·frames2 + 1 x 128] after ups.1, pad, + noise branch
     std::vector<float> blocks1; // [120·frames2 + 1 x 128] mean of resblocks 3–5
     std::vector<float> spec;    // [120·frames2 + 1 x 22] conv_post output
+    // Input, not output: when not empty, used instead of the computed har (the parity test feeds
+    // onnxruntime's to measure the stages after the STFT on their own).
+    std::vector<float> feed_har;
   };
 
   // x: the decoder's output [frames2 x 512]; f0: the F0 curve [frames2]; style: the 256-value style
@@ -72,7 +79,7 @@ class KokoroGenerator {
   std::unique_ptr<SineSource> source_;
   std::unique_ptr<StftAnalysis> stft_;
   std::unique_ptr<GeneratorConvs> convs_;  // ups, noise_convs, conv_post
-  std::vector<SnakeResBlock> noise_res_, resblocks_;
+  std::vector<SnakeResBlock> noise_res_, resblocks_;  // 2, 6
   std::unique_ptr<IstftSynthesis> istft_;
 };
 

@@ -1,0 +1,178 @@
+#include "tts/kokoro/generator_convs.h"
+
+#include <cmath>
+#include <string>
+
+#include "stream_tts/status.h"
+
+namespace stream_tts::kokoro {
+
+namespace {
+
+void require_shape(const Param& p, size_t rank, const char* what) {
+  if (p.tensor == nullptr || p.tensor->dims.size() != rank) {
+    throw Error(StatusCode::kDataError, std::string("Kokoro weights: the generator's ") + what +
+                                            " weight has an unexpected shape");
+  }
+}
+
+std::vector<float> checked_bias(const Param& bias, size_t out, const char* what) {
+  std::vector<float> b = bias.tensor->to_floats();
+  if (b.size() != out) {
+    throw Error(StatusCode::kDataError,
+                std::string("Kokoro weights: the generator's ") + what + " bias does not fit");
+  }
+  return b;
+}
+
+}  // namespace
+
+FloatConvTranspose1d::FloatConvTranspose1d(const Param& weight, const Param& bias, size_t stride,
+                                           size_t padding)
+    : stride_(stride), padding_(padding) {
+  require_shape(weight, 3, "ConvTranspose");
+  in_ = static_cast<size_t>(weight.tensor->dims[0]);
+  out_ = static_cast<size_t>(weight.tensor->dims[1]);
+  kernel_ = static_cast<size_t>(weight.tensor->dims[2]);
+  const std::vector<float> w = weight.tensor->to_floats();  // [in][out][k]
+  weight_.resize(w.size());
+  for (size_t c = 0; c < in_; ++c)
+    for (size_t o = 0; o < out_; ++o)
+      for (size_t j = 0; j < kernel_; ++j)
+        weight_[(c * kernel_ + j) * out_ + o] = w[(c * out_ + o) * kernel_ + j];
+  bias_ = checked_bias(bias, out_, "ConvTranspose");
+}
+
+size_t FloatConvTranspose1d::output_steps(size_t steps) const {
+  if (steps == 0) return 0;
+  const size_t full = (steps - 1) * stride_ + kernel_;
+  return full > 2 * padding_ ? full - 2 * padding_ : 0;
+}
+
+std::vector<float> FloatConvTranspose1d::forward(std::span<const float> x, size_t steps) const {
+  const size_t out_steps = output_steps(steps), width = kernel_ * out_;
+  // The product: columns[s][j·out + o] = Σ_c x[s][c] · w[c][o][j].
+  std::vector<float> columns(steps * width, 0.0f);
+  for (size_t s = 0; s < steps; ++s) {
+    float* col = columns.data() + s * width;
+    const float* xs = x.data() + s * in_;
+    for (size_t c = 0; c < in_; ++c) {
+      const float v = xs[c];
+      const float* wc = weight_.data() + c * width;
+      for (size_t i = 0; i < width; ++i) col[i] += v * wc[i];
+    }
+  }
+  // col2im, tap by tap over all steps (onnxruntime's order), then the bias.
+  std::vector<float> y(out_steps * out_, 0.0f);
+  for (size_t j = 0; j < kernel_; ++j) {
+    for (size_t s = 0; s < steps; ++s) {
+      const auto t = static_cast<std::ptrdiff_t>(s * stride_ + j) -
+                     static_cast<std::ptrdiff_t>(padding_);
+      if (t < 0 || t >= static_cast<std::ptrdiff_t>(out_steps)) continue;
+      float* yt = y.data() + static_cast<size_t>(t) * out_;
+      const float* col = columns.data() + s * width + j * out_;
+      for (size_t o = 0; o < out_; ++o) yt[o] += col[o];
+    }
+  }
+  for (size_t t = 0; t < out_steps; ++t)
+    for (size_t o = 0; o < out_; ++o) y[t * out_ + o] += bias_[o];
+  return y;
+}
+
+FloatConv1d::FloatConv1d(const Param& weight, const Param& bias, size_t padding)
+    : padding_(padding) {
+  require_shape(weight, 3, "Conv");
+  out_ = static_cast<size_t>(weight.tensor->dims[0]);
+  in_ = static_cast<size_t>(weight.tensor->dims[1]);
+  kernel_ = static_cast<size_t>(weight.tensor->dims[2]);
+  const std::vector<float> w = weight.tensor->to_floats();  // [out][in][k]
+  weight_.resize(w.size());
+  for (size_t o = 0; o < out_; ++o)
+    for (size_t c = 0; c < in_; ++c)
+      for (size_t j = 0; j < kernel_; ++j)
+        weight_[(c * kernel_ + j) * out_ + o] = w[(o * in_ + c) * kernel_ + j];
+  bias_ = checked_bias(bias, out_, "Conv");
+}
+
+std::vector<float> FloatConv1d::forward(std::span<const float> x, size_t steps) const {
+  const size_t span = kernel_ - 1;
+  const size_t out_steps = steps + 2 * padding_ > span ? steps + 2 * padding_ - span : 0;
+  std::vector<float> y(out_steps * out_, 0.0f);
+  for (size_t t = 0; t < out_steps; ++t) {
+    float* yt = y.data() + t * out_;
+    for (size_t c = 0; c < in_; ++c) {
+      for (size_t j = 0; j < kernel_; ++j) {
+        const auto src = static_cast<std::ptrdiff_t>(t + j) - static_cast<std::ptrdiff_t>(padding_);
+        if (src < 0 || src >= static_cast<std::ptrdiff_t>(steps)) continue;
+        const float v = x[static_cast<size_t>(src) * in_ + c];
+        const float* w = weight_.data() + (c * kernel_ + j) * out_;
+        for (size_t o = 0; o < out_; ++o) yt[o] += v * w[o];
+      }
+    }
+    for (size_t o = 0; o < out_; ++o) yt[o] += bias_[o];
+  }
+  return y;
+}
+
+StridedQuantizedConv1d::StridedQuantizedConv1d(const Param& weight, const Param& bias,
+                                               size_t stride, size_t padding)
+    : stride_(stride), padding_(padding) {
+  require_shape(weight, 3, "ConvInteger");
+  const nn::onnx::Tensor& w = *weight.tensor;
+  if (w.data_type != nn::onnx::DataType::kUint8 || weight.scale == nullptr ||
+      weight.zero_point == nullptr || weight.scale->element_count() != 1) {
+    throw Error(StatusCode::kDataError, "Kokoro weights: '" + std::string(w.name) +
+                                            "' is not a per-tensor uint8 convolution weight");
+  }
+  out_ = static_cast<size_t>(w.dims[0]);
+  in_ = static_cast<size_t>(w.dims[1]);
+  kernel_ = static_cast<size_t>(w.dims[2]);
+  w_scale_ = static_cast<float>(weight.scale->as_double());
+  const auto zp = static_cast<int16_t>(weight.zero_point->as_double());
+  const uint8_t* raw = w.bytes().data();
+  std::vector<int16_t> unrolled(in_ * kernel_ * out_);  // [in·k][out]
+  for (size_t o = 0; o < out_; ++o)
+    for (size_t c = 0; c < in_; ++c)
+      for (size_t j = 0; j < kernel_; ++j)
+        unrolled[(c * kernel_ + j) * out_ + o] =
+            static_cast<int16_t>(raw[(o * in_ + c) * kernel_ + j] - zp);
+  bias_ = checked_bias(bias, out_, "ConvInteger");
+  const float one = 1.0f;  // the scales are applied in forward(), in the graph's order
+  unrolled_ = QuantizedLinear(in_ * kernel_, out_, unrolled, std::span<const float>(&one, 1), {});
+}
+
+size_t StridedQuantizedConv1d::output_steps(size_t steps) const {
+  const size_t padded = steps + 2 * padding_;
+  return padded >= kernel_ ? (padded - kernel_) / stride_ + 1 : 0;
+}
+
+std::vector<float> StridedQuantizedConv1d::forward(const QuantizedActivations& xq,
+                                                   size_t steps) const {
+  const size_t out_steps = output_steps(steps), width = in_ * kernel_;
+  QuantizedActivations cols;
+  cols.scale = xq.scale;
+  cols.zero_point = xq.zero_point;
+  cols.values.assign(out_steps * width, xq.zero_point);
+  for (size_t t = 0; t < out_steps; ++t) {
+    for (size_t j = 0; j < kernel_; ++j) {
+      const auto src = static_cast<std::ptrdiff_t>(t * stride_ + j) -
+                       static_cast<std::ptrdiff_t>(padding_);
+      if (src < 0 || src >= static_cast<std::ptrdiff_t>(steps)) continue;
+      const uint8_t* row = xq.values.data() + static_cast<size_t>(src) * in_;
+      uint8_t* dst = cols.values.data() + t * width + j;
+      for (size_t c = 0; c < in_; ++c) dst[c * kernel_] = row[c];
+    }
+  }
+  std::vector<int32_t> acc;
+  unrolled_.accumulate(cols, out_steps, &acc);
+  const float scale = xq.scale * w_scale_;  // the graph's Mul(x_scale, w_scale)
+  std::vector<int32_t> bias_q(out_);
+  for (size_t o = 0; o < out_; ++o) bias_q[o] = static_cast<int32_t>(std::floor(bias_[o] / scale));
+  std::vector<float> y(out_steps * out_);
+  for (size_t t = 0; t < out_steps; ++t)
+    for (size_t o = 0; o < out_; ++o)
+      y[t * out_ + o] = static_cast<float>(acc[t * out_ + o] + bias_q[o]) * scale;
+  return y;
+}
+
+}  // namespace stream_tts::kokoro

@@ -1,0 +1,72 @@
+// The generator's convolutions that are not QuantizedConv1d: the float upsamplers `ups.0/1`
+// (ConvTranspose), the float `conv_post` (Conv) and the strided ConvInteger `noise_convs.0`.
+//
+// Float convolutions follow onnxruntime's structure (a matrix product, then col2im tap by tap, then
+// the bias) but not MLAS's summation order inside the product, so they differ from onnxruntime by
+// float rounding (docs/kokoro.md, the generator's parity table).
+//
+// Layout: time-major [steps x channels]. Read-only after construction.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "tts/kokoro/kokoro_weights.h"
+#include "tts/kokoro/quantized_ops.h"
+
+namespace stream_tts::kokoro {
+
+// ConvTranspose1d(in, out, kernel, stride, padding), group 1, float. Weight [in, out, k].
+class FloatConvTranspose1d {
+ public:
+  FloatConvTranspose1d() = default;
+  FloatConvTranspose1d(const Param& weight, const Param& bias, size_t stride, size_t padding);
+  size_t in_channels() const { return in_; }
+  size_t out_channels() const { return out_; }
+  // (steps − 1)·stride − 2·padding + kernel
+  size_t output_steps(size_t steps) const;
+  // x: [steps x in] → [output_steps x out]
+  std::vector<float> forward(std::span<const float> x, size_t steps) const;
+
+ private:
+  size_t in_ = 0, out_ = 0, kernel_ = 0, stride_ = 1, padding_ = 0;
+  std::vector<float> weight_;  // [in][k][out]
+  std::vector<float> bias_;
+};
+
+// Conv1d(in, out, kernel, padding), stride 1, float. Weight [out, in, k].
+class FloatConv1d {
+ public:
+  FloatConv1d() = default;
+  FloatConv1d(const Param& weight, const Param& bias, size_t padding);
+  size_t out_channels() const { return out_; }
+  // x: [steps x in] → [steps + 2·padding − kernel + 1 x out]
+  std::vector<float> forward(std::span<const float> x, size_t steps) const;
+
+ private:
+  size_t in_ = 0, out_ = 0, kernel_ = 0, padding_ = 0;
+  std::vector<float> weight_;  // [in·k][out]: row c·k + j
+  std::vector<float> bias_;
+};
+
+// ConvInteger with a stride (QuantizedConv1d has none): the input's uint8 codes gathered per output
+// step (padding taps read the zero point, adding 0), the exact int32 products, the bias joining in
+// int32 as floor(b / (x_scale · w_scale)), then · x_scale · w_scale — the graph's chain.
+class StridedQuantizedConv1d {
+ public:
+  StridedQuantizedConv1d() = default;
+  StridedQuantizedConv1d(const Param& weight, const Param& bias, size_t stride, size_t padding);
+  size_t out_channels() const { return out_; }
+  size_t output_steps(size_t steps) const;
+  // xq: [steps x in] codes → [output_steps x out]
+  std::vector<float> forward(const QuantizedActivations& xq, size_t steps) const;
+
+ private:
+  size_t in_ = 0, out_ = 0, kernel_ = 0, stride_ = 1, padding_ = 0;
+  float w_scale_ = 1.0f;
+  std::vector<float> bias_;
+  QuantizedLinear unrolled_;  // [in·k, out]: row c·k + j
+};
+
+}  // namespace stream_tts::kokoro
