@@ -28,11 +28,14 @@ void block(const Avx2Args& a, size_t t0, size_t p0) {
     for (int v = 0; v < Panels; ++v) acc[i][v] = _mm256_setzero_si256();
   const size_t panel_values = a.kernel * a.ld * 16;
   const int16_t* wp = a.packed + p0 * panel_values;
-  for (size_t j = 0; j < a.kernel; ++j) {
+  // Dilation 1: the window's rows are contiguous, one run (see int8_conv_avx512.cpp).
+  const size_t taps = a.dilation == 1 ? 1 : a.kernel;
+  const size_t run = a.dilation == 1 ? a.kernel * a.ld : a.ld;
+  for (size_t j = 0; j < taps; ++j) {
     const int32_t* xr[Rows];
     for (int i = 0; i < Rows; ++i) xr[i] = a.x + ((t0 + i) * a.stride + j * a.dilation) * a.ld;
     const int16_t* wj = wp + j * a.ld * 16;
-    for (size_t g = 0; g < a.ld; ++g) {
+    for (size_t g = 0; g < run; ++g) {
       __m256i w[Panels];
       for (int v = 0; v < Panels; ++v) {
         w[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wj + v * panel_values + g * 16));

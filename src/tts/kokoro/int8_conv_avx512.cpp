@@ -40,11 +40,15 @@ void block(const VnniArgs& a, size_t t0, size_t p0) {
     for (int v = 0; v < Panels; ++v) acc[i][v] = _mm512_setzero_si512();
   const size_t panel_bytes = a.kernel * a.groups * 64;
   const int8_t* wp = a.packed + p0 * panel_bytes;
-  for (size_t j = 0; j < a.kernel; ++j) {
+  // With dilation 1 the taps' rows follow each other in memory, as their weights do in the panel:
+  // the whole window is one run of kernel·groups groups (fewer loop ends for few channels).
+  const size_t taps = a.dilation == 1 ? 1 : a.kernel;
+  const size_t run = a.dilation == 1 ? a.kernel * a.groups : a.groups;
+  for (size_t j = 0; j < taps; ++j) {
     const uint8_t* xr[Rows];
     for (int i = 0; i < Rows; ++i) xr[i] = a.x + ((t0 + i) * a.stride + j * a.dilation) * a.ld;
     const int8_t* wj = wp + j * a.groups * 64;
-    for (size_t g = 0; g < a.groups; ++g) {
+    for (size_t g = 0; g < run; ++g) {
       __m512i w[Panels];
       for (int v = 0; v < Panels; ++v) w[v] = _mm512_loadu_si512(wj + v * panel_bytes + g * 64);
       for (int i = 0; i < Rows; ++i) {
