@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Japanese speech synthesis: round-trip intelligibility and speed of Kokoro (worker) and Open JTalk (CLI).
+"""Japanese speech synthesis: round-trip intelligibility and speed of Kokoro (worker and native) and Open JTalk.
 
 Synthesises the Japanese side of the first N sentences of a TSV of English<TAB>Japanese pairs with each
 system, transcribes every clip with Whisper base (faster-whisper, the `whisper-base` model of
@@ -16,6 +16,8 @@ system, transcribes every clip with Whisper base (faster-whisper, the `whisper-b
 Systems:
   kokoro     the kokoro-ja worker (workers/kokoro_ja), spawned with the workers' venv and spoken to over the
              worker protocol, as the engine does. Timed from request sent to first chunk / done received.
+  kokoro-native  the native backend, `stream-tts --tts kokoro --voice V --out wav:FILE --metrics FILE say
+             TEXT`, one process per sentence, timed like openjtalk.
   openjtalk  `stream-tts --tts openjtalk --out wav:FILE --metrics FILE say TEXT`, one process per sentence.
              Timed in the engine (metrics: first chunk and done after the sentence was ready) and as
              process wall time (start-up included).
@@ -49,7 +51,7 @@ REQUIREMENTS = [(HERE / "requirements.txt", ".requirements.sha256"),  # same mar
                 (HERE / "requirements-tts.txt", ".requirements-tts.sha256")]
 DEFAULT_TSV = REPO.parent / "shared" / "data" / "tatoeba-eng-jpn.dev.tsv"
 EXIT_SKIP = 77  # CTest SKIP_RETURN_CODE: the environment cannot be set up
-SYSTEMS = ("kokoro", "openjtalk")
+SYSTEMS = ("kokoro", "kokoro-native", "openjtalk")
 
 
 def log(msg: str) -> None:
@@ -192,21 +194,22 @@ class Kokoro:
         self.log_file.close()
 
 
-class OpenJTalk:
-    name = "openjtalk"
+class CliSystem:
+    """A `stream-tts` backend run as the CLI, one process per sentence (its start-up is not in the timings)."""
 
-    def __init__(self, args: argparse.Namespace, out: Path):
+    def __init__(self, args: argparse.Namespace, out: Path, name: str, tts_args: list[str]):
+        self.name = name
         self.bin = args.bin
         if not Path(self.bin).exists():
             raise SystemExit(f"no stream-tts binary at {self.bin} (build it, or give --bin)")
-        self.metrics = out / "openjtalk-metrics.jsonl"
+        self.tts_args = tts_args
         self.startup_s = 0.0
-        self.description = f"{self.bin} --tts openjtalk (one process per sentence)"
+        self.description = f"{self.bin} {' '.join(tts_args)} (one process per sentence)"
 
     def synthesize(self, text: str, wav: Path) -> dict:
         wav.parent.mkdir(parents=True, exist_ok=True)
         metrics = wav.with_suffix(".jsonl")
-        cmd = [self.bin, "--tts", "openjtalk", "--out", f"wav:{wav}", "--metrics", str(metrics), "--quiet",
+        cmd = [self.bin, *self.tts_args, "--out", f"wav:{wav}", "--metrics", str(metrics), "--quiet",
                "--log-level", "warn", "say", text]
         t0 = time.perf_counter()
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -215,6 +218,8 @@ class OpenJTalk:
             return {"error": f"exit {r.returncode}: {r.stderr.decode('utf-8', 'replace')[-300:]}"}
         m = json.loads(metrics.read_text(encoding="utf-8").splitlines()[0])
         metrics.unlink()
+        if m.get("error"):
+            return {"error": m["error"]}
         audio_s = m["audio_ms"] / 1000
         ready = m["t_translated_ms"]  # the sentence reaches the synthesiser
         synth_ms = m["t_done_ms"] - ready
@@ -224,6 +229,14 @@ class OpenJTalk:
 
     def close(self) -> None:
         pass
+
+
+def make_system(name: str, args: argparse.Namespace, out: Path):
+    if name == "kokoro":
+        return Kokoro(args, out)
+    if name == "openjtalk":
+        return CliSystem(args, out, name, ["--tts", "openjtalk"])
+    return CliSystem(args, out, name, ["--tts", "kokoro", "--voice", args.voice])  # kokoro-native
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -421,7 +434,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--tsv", type=Path, default=DEFAULT_TSV, help="English<TAB>Japanese pairs")
     p.add_argument("--limit", type=int, default=100, help="number of sentences (default 100)")
-    p.add_argument("--systems", default="kokoro,openjtalk", help="comma-separated: kokoro, openjtalk")
+    p.add_argument("--systems", default="kokoro,openjtalk", help="comma-separated: kokoro, kokoro-native, openjtalk")
     p.add_argument("--voice", default="jf_alpha", help="Kokoro voice")
     p.add_argument("--threads", type=int, default=2, help="threads for Kokoro and for Whisper (default 2)")
     p.add_argument("--bin", default=os.environ.get("STREAM_TTS_BIN") or str(REPO / "build" / "apps" / "stream-tts"),
@@ -450,7 +463,7 @@ def main(argv: list[str]) -> int:
     texts = load_sentences(args.tsv, args.limit)
     log(f"{len(texts)} sentences from {args.tsv}; systems: {', '.join(args.systems)}")
     load_before = os.getloadavg()
-    runners = [{"kokoro": Kokoro, "openjtalk": OpenJTalk}[s](args, args.out) for s in args.systems]
+    runners = [make_system(s, args, args.out) for s in args.systems]
     rows: list[dict] = [{"text": t} for t in texts]
     t0 = time.perf_counter()
     try:

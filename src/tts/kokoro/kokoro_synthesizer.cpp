@@ -118,8 +118,10 @@ class KokoroSynthesizer : public Synthesizer {
     std::string phonemes;
     if (Status s = g2p_.phonemize(text, &phonemes); !s) return s;
     const g2p::KokoroVocab& vocab = model_->vocab();
-    std::vector<std::string> clauses = kokoro::split_clauses(
-        phonemes, [&](std::string_view s) { return vocab.encode(s).size(); });
+    const auto count = [&](std::string_view s) { return vocab.encode(s).size(); };
+    std::vector<std::string> clauses = kokoro::split_clauses(phonemes, count);
+    // Marks the vocabulary lacks (« » for brackets) leave clauses with no token: nothing to say.
+    std::erase_if(clauses, [&](const std::string& c) { return count(c) == 0; });
     if (clauses.empty()) return Status(StatusCode::kDataError, "nothing to say");
     return std::unique_ptr<SynthesisStream>(std::make_unique<KokoroStream>(
         model_, std::move(style.value()), std::move(clauses), options));

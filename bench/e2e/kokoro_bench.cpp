@@ -1,0 +1,123 @@
+// Native Kokoro-82M speed on this machine: per sentence, the whole-sentence time (and its stages)
+// and peak memory, as JSON lines for bench/e2e/kokoro_bench.py, which runs onnxruntime on the same
+// sentences in the same invocation and reports the ratios.
+//
+//   bench_kokoro --model DIR [--voice jf_alpha] [--runs 3] [--warmup 1] TOKENS_FILE
+//
+// TOKENS_FILE: one sentence per line, its phoneme token ids comma-separated, without the padding.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tts/kokoro/kokoro_model.h"
+
+namespace {
+
+using stream_tts::kokoro::KokoroModel;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+int usage() {
+  std::fprintf(stderr, "usage: bench_kokoro --model DIR [--voice V] [--runs N] [--warmup N] [--threads N] TOKENS_FILE\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string model_dir, voice = "jf_alpha", tokens_file;
+  int runs = 3, warmup = 1, threads = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--model") model_dir = value();
+    else if (a == "--voice") voice = value();
+    else if (a == "--runs") runs = std::atoi(value().c_str());
+    else if (a == "--warmup") warmup = std::atoi(value().c_str());
+    else if (a == "--threads") threads = std::atoi(value().c_str());
+    else if (!a.empty() && a[0] == '-') return usage();
+    else tokens_file = a;
+  }
+  if (model_dir.empty() || tokens_file.empty() || runs < 1 || warmup < 0 || threads < 1) return usage();
+  if (threads != 1) {
+    std::fprintf(stderr, "bench_kokoro: the native model runs on one thread; --threads %d ignored\n", threads);
+  }
+  std::vector<std::vector<int64_t>> sentences;
+  {
+    std::ifstream in(tokens_file);
+    if (!in) {
+      std::fprintf(stderr, "cannot read %s\n", tokens_file.c_str());
+      return 1;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<int64_t> ids;
+      std::stringstream ss(line);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        if (!item.empty()) ids.push_back(std::atoll(item.c_str()));
+      }
+      if (!ids.empty()) sentences.push_back(std::move(ids));
+    }
+  }
+  try {
+    const auto t0 = std::chrono::steady_clock::now();
+    const KokoroModel model(model_dir);
+    const double load_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    auto table = model.voices().style_table(voice);
+    if (!table) {
+      std::fprintf(stderr, "%s\n", table.status().to_string().c_str());
+      return 1;
+    }
+    std::printf("{\"load_ms\": %.1f, \"rss_after_load_mb\": %.1f}\n", load_ms, peak_rss_mb());
+    for (size_t s = 0; s < sentences.size(); ++s) {
+      std::vector<double> whole, front, decoder, generator;
+      size_t samples = 0;
+      for (int r = 0; r < warmup + runs; ++r) {
+        KokoroModel::Timing timing;
+        const auto start = std::chrono::steady_clock::now();
+        auto audio = model.synthesize(sentences[s], *table, {}, {}, &timing);
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        if (!audio) {
+          std::fprintf(stderr, "sentence %zu: %s\n", s, audio.status().to_string().c_str());
+          return 1;
+        }
+        samples = audio->size();
+        if (r < warmup) continue;
+        whole.push_back(ms);
+        front.push_back(timing.front_ms);
+        decoder.push_back(timing.decoder_ms);
+        generator.push_back(timing.generator_ms);
+      }
+      std::printf(
+          "{\"sentence\": %zu, \"tokens\": %zu, \"audio_s\": %.3f, \"whole_ms\": %.1f, "
+          "\"front_ms\": %.1f, \"decoder_ms\": %.1f, \"generator_ms\": %.1f}\n",
+          s, sentences[s].size(), static_cast<double>(samples) / KokoroModel::kSampleRate,
+          median(whole), median(front), median(decoder), median(generator));
+      std::fflush(stdout);
+    }
+    std::printf("{\"peak_rss_mb\": %.1f}\n", peak_rss_mb());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
