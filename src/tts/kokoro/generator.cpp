@@ -67,23 +67,38 @@ Result<std::vector<float>> KokoroGenerator::forward(std::span<const float> x, si
   return forward(x, frames2, f0, style, nullptr);
 }
 
+std::vector<float> KokoroGenerator::source(std::span<const float> f0) const {
+  return source_->forward(f0);
+}
+
 Result<std::vector<float>> KokoroGenerator::forward(std::span<const float> x, size_t frames2,
                                                     std::span<const float> f0,
                                                     std::span<const float> style,
                                                     Trace* trace) const {
-  if (frames2 < 2 || x.size() != frames2 * kInputChannels || f0.size() != frames2 ||
-      style.size() < kStyleValues) {
+  if (f0.size() != frames2) {
     return Status(StatusCode::kInvalidArgument,
-                  "KokoroGenerator: needs x [frames2 x 512], f0 [frames2] and a style row, "
-                  "frames2 >= 2 (got " + std::to_string(frames2) + " frames, " +
-                      std::to_string(x.size()) + " values, " + std::to_string(f0.size()) +
-                      " F0 values, " + std::to_string(style.size()) + " style values)");
+                  "KokoroGenerator: needs one F0 value per frame (got " + std::to_string(f0.size()) +
+                      " for " + std::to_string(frames2) + " frames)");
+  }
+  return forward_source(x, frames2, source(f0), style, trace);
+}
+
+Result<std::vector<float>> KokoroGenerator::forward_source(std::span<const float> x, size_t frames2,
+                                                           std::span<const float> source,
+                                                           std::span<const float> style,
+                                                           Trace* trace) const {
+  if (frames2 < 2 || x.size() != frames2 * kInputChannels ||
+      source.size() != frames2 * kSamplesPerFrame || style.size() < kStyleValues) {
+    return Status(StatusCode::kInvalidArgument,
+                  "KokoroGenerator: needs x [frames2 x 512], 300 source samples a frame and a "
+                  "style row, frames2 >= 2 (got " + std::to_string(frames2) + " frames, " +
+                      std::to_string(x.size()) + " values, " + std::to_string(source.size()) +
+                      " source samples, " + std::to_string(style.size()) + " style values)");
   }
   QuantizedActivations style_q;
   dynamic_quantize_linear(style.first(kStyleValues), &style_q);
 
-  // The harmonic source and its spectrum; both noise branches read the same uint8 codes.
-  const std::vector<float> source = source_->forward(f0);
+  // The harmonic source's spectrum; both noise branches read the same uint8 codes.
   const size_t stft_frames = StftAnalysis::frames(source.size());
   const bool fed = trace != nullptr && trace->feed_har.size() == stft_frames * kStftChannels;
   const std::vector<float> har = fed ? trace->feed_har : stft_->forward(source);
@@ -150,7 +165,7 @@ Result<std::vector<float>> KokoroGenerator::forward(std::span<const float> x, si
   std::vector<float> spec = convs_->post.forward(h, steps);
   std::vector<float> audio = istft_->forward(spec, steps);
   if (trace != nullptr) {
-    trace->source = source;
+    trace->source.assign(source.begin(), source.end());
     trace->har = har;
     trace->spec = std::move(spec);
   }

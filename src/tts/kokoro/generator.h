@@ -75,6 +75,15 @@ class KokoroGenerator {
                                      std::span<const float> f0, std::span<const float> style,
                                      Trace* trace) const;
 
+  // For windows (streaming): the harmonic source of a whole sentence, [300·frames2] samples from
+  // its F0 curve — its phase is a running sum from the first frame, so a window takes its slice —
+  // and the generator on frames2 frames of x with their slice of that source.
+  std::vector<float> source(std::span<const float> f0) const;
+  Result<std::vector<float>> forward_source(std::span<const float> x, size_t frames2,
+                                            std::span<const float> source,
+                                            std::span<const float> style,
+                                            Trace* trace = nullptr) const;
+
  private:
   std::unique_ptr<SineSource> source_;
   std::unique_ptr<StftAnalysis> stft_;
