@@ -6,6 +6,8 @@
 #include <string>
 
 #include "stream_tts/status.h"
+#include "tts/kokoro/mlas_math.h"
+#include "tts/kokoro/onnx_trig.h"
 
 namespace stream_tts::kokoro {
 
@@ -145,10 +147,10 @@ std::vector<float> IstftSynthesis::forward(std::span<const float> spec, size_t f
     const float* in = spec.data() + f * kStftChannels;
     float* out = parts.data() + f * kStftChannels;
     for (size_t k = 0; k < kStftBins; ++k) {
-      const float magnitude = std::exp(in[k]);
-      const float phase = std::sin(in[kStftBins + k]);
-      out[k] = magnitude * std::cos(phase);
-      out[kStftBins + k] = magnitude * std::sin(phase);
+      const float magnitude = mlas_exp(in[k]);
+      const float phase = onnx_sin(in[kStftBins + k]);
+      out[k] = magnitude * onnx_cos(phase);
+      out[kStftBins + k] = magnitude * onnx_sin(phase);
     }
   }
   // ConvTranspose (22 → 1, k 20, stride 5): per frame the 20 taps' sums over the 22 channels (the

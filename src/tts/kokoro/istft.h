@@ -12,7 +12,8 @@
 // their phase is +π or −π; an exact DFT gives −π where onnxruntime mostly gives +π, a difference of
 // 2π in 1/22 of the noise convolutions' input (docs/kokoro.md, the generator's parity table).
 //
-// IstftSynthesis — the audio from conv_post's 22 channels: magnitude exp(c[0:11]), phase
+// IstftSynthesis — the audio from conv_post's 22 channels (Exp as MLAS computes it, Sin and Cos as
+// onnxruntime's Eigen kernels, onnx_trig.h): magnitude exp(c[0:11]), phase
 // sin(c[11:22]); re = mag·cos(phase), im = mag·sin(phase); ConvTranspose (stride 5) with the graph's
 // inverse basis [22, 1, 20]; the first 20 samples (the export traced a 20-value window_sum)
 // divided by window_sum where it is > FLT_MIN; · 4 (n_fft / hop); 10 samples cut at both ends.

@@ -7,6 +7,7 @@
 #include "stream_tts/status.h"
 #include "tts/kokoro/mlas_math.h"
 #include "tts/kokoro/module_params.h"
+#include "tts/kokoro/onnx_trig.h"
 
 namespace stream_tts::kokoro {
 
@@ -93,7 +94,7 @@ std::vector<float> SineSource::forward(std::span<const float> f0, std::vector<fl
     // MatMul (9 → 1) as MLAS's kernel accumulates: fused multiply-adds from zero, k ascending.
     float acc = 0.0f;
     for (size_t h = 0; h < kHarmonics; ++h) {
-      const float s = std::sin(phase[h * samples + t]) * kAmplitude * voiced;
+      const float s = onnx_sin(phase[h * samples + t]) * kAmplitude * voiced;
       if (sines != nullptr) (*sines)[t * kHarmonics + h] = s;
       acc = std::fma(s, weight_[h], acc);
     }

@@ -5,6 +5,7 @@
 #include "stream_tts/status.h"
 #include "tts/kokoro/adain_block.h"
 #include "tts/kokoro/module_params.h"
+#include "tts/kokoro/onnx_trig.h"
 
 namespace stream_tts::kokoro {
 
@@ -12,7 +13,7 @@ void snake(std::span<float> x, std::span<const float> alpha, std::span<const flo
   const size_t channels = alpha.size();
   for (size_t i = 0; i < x.size(); ++i) {
     const size_t c = i % channels;
-    const float s = std::sin(alpha[c] * x[i]);
+    const float s = onnx_sin(alpha[c] * x[i]);
     x[i] = x[i] + inv_alpha[c] * (s * s);
   }
 }
