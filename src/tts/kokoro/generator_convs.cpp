@@ -43,6 +43,16 @@ __attribute__((target("avx2,fma"))) void gemm_fma_slices_avx2(const float* a, si
         }
       }
     }
+    for (; col + 8 <= n; col += 8) {
+      for (size_t r = 0; r < rows; ++r) {
+        const float* ar = a + r * k;
+        __m256 acc = _mm256_setzero_ps();
+        for (size_t kk = k0; kk < k1; ++kk)
+          acc = _mm256_fmadd_ps(_mm256_set1_ps(ar[kk]), _mm256_loadu_ps(b + kk * n + col), acc);
+        float* cr = c + r * n + col;
+        _mm256_storeu_ps(cr, k0 == 0 ? acc : _mm256_add_ps(_mm256_loadu_ps(cr), acc));
+      }
+    }
     for (; col < n; ++col) {
       for (size_t r = 0; r < rows; ++r) {
         float acc = 0.0f;
@@ -150,22 +160,24 @@ FloatConv1d::FloatConv1d(const Param& weight, const Param& bias, size_t padding)
 }
 
 std::vector<float> FloatConv1d::forward(std::span<const float> x, size_t steps) const {
-  const size_t span = kernel_ - 1;
+  const size_t span = kernel_ - 1, width = in_ * kernel_;
   const size_t out_steps = steps + 2 * padding_ > span ? steps + 2 * padding_ - span : 0;
-  std::vector<float> y(out_steps * out_, 0.0f);
+  // onnxruntime's MlasConv: im2col (row t: tap j of channel c at c·k + j, zeros in the padding),
+  // the SGEMM in its slice order, then the bias.
+  std::vector<float> cols(out_steps * width, 0.0f);
   for (size_t t = 0; t < out_steps; ++t) {
-    float* yt = y.data() + t * out_;
-    for (size_t c = 0; c < in_; ++c) {
-      for (size_t j = 0; j < kernel_; ++j) {
-        const auto src = static_cast<std::ptrdiff_t>(t + j) - static_cast<std::ptrdiff_t>(padding_);
-        if (src < 0 || src >= static_cast<std::ptrdiff_t>(steps)) continue;
-        const float v = x[static_cast<size_t>(src) * in_ + c];
-        const float* w = weight_.data() + (c * kernel_ + j) * out_;
-        for (size_t o = 0; o < out_; ++o) yt[o] += v * w[o];
-      }
+    for (size_t j = 0; j < kernel_; ++j) {
+      const auto src = static_cast<std::ptrdiff_t>(t + j) - static_cast<std::ptrdiff_t>(padding_);
+      if (src < 0 || src >= static_cast<std::ptrdiff_t>(steps)) continue;
+      const float* row = x.data() + static_cast<size_t>(src) * in_;
+      float* dst = cols.data() + t * width + j;
+      for (size_t c = 0; c < in_; ++c) dst[c * kernel_] = row[c];
     }
-    for (size_t o = 0; o < out_; ++o) yt[o] += bias_[o];
   }
+  std::vector<float> y(out_steps * out_);
+  gemm_fma_slices(cols.data(), out_steps, width, weight_.data(), out_, y.data());
+  for (size_t t = 0; t < out_steps; ++t)
+    for (size_t o = 0; o < out_; ++o) y[t * out_ + o] += bias_[o];
   return y;
 }
 

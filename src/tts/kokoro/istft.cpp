@@ -154,14 +154,14 @@ std::vector<float> IstftSynthesis::forward(std::span<const float> spec, size_t f
     }
   }
   // ConvTranspose (22 → 1, k 20, stride 5): per frame the 20 taps' sums over the 22 channels (the
-  // GEMM), then added into the output tap by tap.
+  // GEMM: one MLAS slice, a chain of fused multiply-adds), then added into the output tap by tap.
   const size_t length = kStftHop * (frames - 1) + kStftFft;
   std::vector<float> columns(frames * kStftFft);
   for (size_t f = 0; f < frames; ++f) {
     const float* in = parts.data() + f * kStftChannels;
     for (size_t j = 0; j < kStftFft; ++j) {
       float acc = 0.0f;
-      for (size_t c = 0; c < kStftChannels; ++c) acc += in[c] * basis_[c][j];
+      for (size_t c = 0; c < kStftChannels; ++c) acc = std::fma(in[c], basis_[c][j], acc);
       columns[f * kStftFft + j] = acc;
     }
   }
