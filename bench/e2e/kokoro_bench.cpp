@@ -2,7 +2,11 @@
 // and peak memory, as JSON lines for bench/e2e/kokoro_bench.py, which runs onnxruntime on the same
 // sentences in the same invocation and reports the ratios.
 //
-//   bench_kokoro --model DIR [--voice jf_alpha] [--runs 3] [--warmup 1] TOKENS_FILE
+//   bench_kokoro --model DIR [--voice jf_alpha] [--runs 3] [--warmup 1]
+//                [--first F --max M --context C] TOKENS_FILE
+//
+// Streaming (the window plan of kokoro_model.h, F/M/C frames of 12.5 ms): per sentence also the
+// first-chunk time (prepare + first window) and the mel SNR of the windowed audio against the whole.
 //
 // TOKENS_FILE: one sentence per line, its phoneme token ids comma-separated, without the padding.
 #include <sys/resource.h>
@@ -16,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mel_snr.h"
 #include "tts/kokoro/kokoro_model.h"
 
 namespace {
@@ -43,6 +48,7 @@ int usage() {
 int main(int argc, char** argv) {
   std::string model_dir, voice = "jf_alpha", tokens_file;
   int runs = 3, warmup = 1, threads = 1;
+  KokoroModel::WindowPlan plan;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -51,6 +57,9 @@ int main(int argc, char** argv) {
     else if (a == "--runs") runs = std::atoi(value().c_str());
     else if (a == "--warmup") warmup = std::atoi(value().c_str());
     else if (a == "--threads") threads = std::atoi(value().c_str());
+    else if (a == "--first") plan.first_frames = std::strtoul(value().c_str(), nullptr, 10);
+    else if (a == "--max") plan.max_frames = std::strtoul(value().c_str(), nullptr, 10);
+    else if (a == "--context") plan.context = std::strtoul(value().c_str(), nullptr, 10);
     else if (!a.empty() && a[0] == '-') return usage();
     else tokens_file = a;
   }
@@ -107,11 +116,48 @@ int main(int argc, char** argv) {
         decoder.push_back(timing.decoder_ms);
         generator.push_back(timing.generator_ms);
       }
+      // Streaming: the first window's audio as soon as it exists, then the rest, against the whole.
+      std::vector<double> first_chunk;
+      double snr = 0;
+      size_t windows = 0;
+      for (int r = 0; r < warmup + runs; ++r) {
+        const auto start = std::chrono::steady_clock::now();
+        auto prepared = model.prepare(sentences[s], *table, {});
+        if (!prepared) {
+          std::fprintf(stderr, "sentence %zu: %s\n", s, prepared.status().to_string().c_str());
+          return 1;
+        }
+        const auto plan_windows = KokoroModel::windows(prepared->frames2, plan);
+        auto first = model.generate(*prepared, plan_windows[0].first, plan_windows[0].second,
+                                    plan.context);
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        if (!first) {
+          std::fprintf(stderr, "sentence %zu: %s\n", s, first.status().to_string().c_str());
+          return 1;
+        }
+        if (r < warmup) continue;
+        first_chunk.push_back(ms);
+        if (r + 1 < warmup + runs) continue;
+        std::vector<float> chunked = std::move(first.value());
+        for (size_t w = 1; w < plan_windows.size(); ++w) {
+          auto part = model.generate(*prepared, plan_windows[w].first, plan_windows[w].second,
+                                     plan.context);
+          if (!part) return 1;
+          chunked.insert(chunked.end(), part->begin(), part->end());
+        }
+        auto whole_audio = model.generate(*prepared, 0, prepared->frames2, 0);
+        if (!whole_audio) return 1;
+        snr = stream_tts::test::mel_snr_db(*whole_audio, chunked);
+        windows = plan_windows.size();
+      }
       std::printf(
           "{\"sentence\": %zu, \"tokens\": %zu, \"audio_s\": %.3f, \"whole_ms\": %.1f, "
-          "\"front_ms\": %.1f, \"decoder_ms\": %.1f, \"generator_ms\": %.1f}\n",
+          "\"front_ms\": %.1f, \"decoder_ms\": %.1f, \"generator_ms\": %.1f, "
+          "\"first_chunk_ms\": %.1f, \"windows\": %zu, \"stream_mel_snr_db\": %.2f}\n",
           s, sentences[s].size(), static_cast<double>(samples) / KokoroModel::kSampleRate,
-          median(whole), median(front), median(decoder), median(generator));
+          median(whole), median(front), median(decoder), median(generator), median(first_chunk),
+          windows, snr);
       std::fflush(stdout);
     }
     std::printf("{\"peak_rss_mb\": %.1f}\n", peak_rss_mb());

@@ -1,5 +1,6 @@
 #include "tts/kokoro/kokoro_model.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -36,8 +37,11 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 struct KokoroModel::Impl {
   explicit Impl(const std::string& dir)
-      : weights(KokoroWeights::load(require_file(dir, "kokoro-v1.0.int8.onnx"))),
-        voices(KokoroVoices::load(require_file(dir, "voices_ja.npz"))),
+      : Impl(dir, KokoroWeights::load(require_file(dir, "kokoro-v1.0.int8.onnx"))) {}
+  // Every stage copies what it needs out of the mapped file (packed for its kernels), so the
+  // mapping is released when construction ends: ≈ 90 MB less resident memory.
+  Impl(const std::string& dir, const KokoroWeights& weights)
+      : voices(KokoroVoices::load(require_file(dir, "voices_ja.npz"))),
         vocab(g2p::KokoroVocab::load(require_file(dir, "vocab.json"))),
         albert(weights),
         text_encoder(weights),
@@ -47,7 +51,6 @@ struct KokoroModel::Impl {
         decoder(weights),
         generator(weights) {}
 
-  KokoroWeights weights;
   KokoroVoices voices;
   g2p::KokoroVocab vocab;
   AlbertEncoder albert;
@@ -66,6 +69,18 @@ const KokoroVoices& KokoroModel::voices() const { return impl_->voices; }
 const g2p::KokoroVocab& KokoroModel::vocab() const { return impl_->vocab; }
 
 Result<std::vector<float>> KokoroModel::synthesize(std::span<const int64_t> tokens,
+                                                   std::span<const float> style_table,
+                                                   const Options& options, std::stop_token stop,
+                                                   Timing* timing) const {
+  auto prepared = prepare(tokens, style_table, options, stop, timing);
+  if (!prepared) return prepared.status();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto audio = generate(*prepared, 0, prepared->frames2, 0);
+  if (timing) timing->generator_ms = ms_since(t0);
+  return audio;
+}
+
+Result<KokoroModel::Prepared> KokoroModel::prepare(std::span<const int64_t> tokens,
                                                    std::span<const float> style_table,
                                                    const Options& options, std::stop_token stop,
                                                    Timing* timing) const {
@@ -116,14 +131,63 @@ Result<std::vector<float>> KokoroModel::synthesize(std::span<const int64_t> toke
   t0 = std::chrono::steady_clock::now();
   auto decoded = m.decoder.forward(*t_en, predicted->durations, curves->f0, curves->n, style);
   if (!decoded) return decoded.status();
+  Prepared p;
+  p.frames2 = decoded->frames2;
+  p.x = std::move(decoded->x);
+  p.source = m.generator.source(curves->f0);
+  p.style.assign(style.begin(), style.end());
   if (timing) timing->decoder_ms = ms_since(t0);
   if (stop.stop_requested()) return cancelled();
+  return p;
+}
 
-  t0 = std::chrono::steady_clock::now();
-  auto audio = m.generator.forward(decoded->x, decoded->frames2, curves->f0, style);
+Result<std::vector<float>> KokoroModel::generate(const Prepared& p, size_t begin, size_t end,
+                                                 size_t context) const {
+  if (begin >= end || end > p.frames2) {
+    return Status(StatusCode::kInvalidArgument,
+                  "Kokoro window [" + std::to_string(begin) + ", " + std::to_string(end) +
+                      ") is not inside the utterance's " + std::to_string(p.frames2) + " frames");
+  }
+  constexpr size_t kChannels = KokoroGenerator::kInputChannels;
+  // The generator needs two frames at least: widen a one-frame window at the utterance's edge.
+  size_t lo = begin > context ? begin - context : 0;
+  size_t hi = std::min(p.frames2, end + context);
+  if (hi - lo < 2) {
+    if (hi < p.frames2) {
+      ++hi;
+    } else if (lo > 0) {
+      --lo;
+    }
+  }
+  const std::span<const float> x(p.x.data() + lo * kChannels, (hi - lo) * kChannels);
+  const std::span<const float> source(p.source.data() + lo * kSamplesPerFrame,
+                                      (hi - lo) * kSamplesPerFrame);
+  auto audio = impl_->generator.forward_source(x, hi - lo, source, p.style);
   if (!audio) return audio.status();
-  if (timing) timing->generator_ms = ms_since(t0);
-  return audio;
+  if (lo == begin && hi == end) return audio;
+  const size_t from = (begin - lo) * kSamplesPerFrame, to = (end - lo) * kSamplesPerFrame;
+  if (audio->size() < to) {
+    return Status(StatusCode::kInternal, "Kokoro generator returned " +
+                                             std::to_string(audio->size()) + " samples, not " +
+                                             std::to_string((hi - lo) * kSamplesPerFrame));
+  }
+  return std::vector<float>(audio->begin() + static_cast<std::ptrdiff_t>(from),
+                            audio->begin() + static_cast<std::ptrdiff_t>(to));
+}
+
+std::vector<std::pair<size_t, size_t>> KokoroModel::windows(size_t frames2, const WindowPlan& plan) {
+  std::vector<std::pair<size_t, size_t>> out;
+  const size_t first = std::max<size_t>(plan.first_frames, 2);
+  const size_t max = std::max(plan.max_frames, first);
+  size_t begin = 0, size = first;
+  while (begin < frames2) {
+    size_t end = std::min(frames2, begin + size);
+    if (frames2 - end < first / 2) end = frames2;  // no tiny last window
+    out.emplace_back(begin, end);
+    begin = end;
+    size = std::min(max, 2 * size);
+  }
+  return out;
 }
 
 }  // namespace stream_tts::kokoro

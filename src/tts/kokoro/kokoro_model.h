@@ -14,6 +14,7 @@
 #include <span>
 #include <stop_token>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stream_tts/status.h"
@@ -56,6 +57,38 @@ class KokoroModel {
                                         std::span<const float> style_table,
                                         const Options& options, std::stop_token stop = {},
                                         Timing* timing = nullptr) const;
+
+  // Streaming: prepare() runs everything but the generator (ALBERT, durations, F0/N, decoder, the
+  // harmonic source) for the whole utterance; generate() then makes any window of its audio.
+  struct Prepared {
+    size_t frames2 = 0;          // decoder frames: 80 a second, kSamplesPerFrame samples each
+    std::vector<float> x;        // [frames2 x 512]: the generator's input
+    std::vector<float> source;   // [kSamplesPerFrame · frames2]: the harmonic source
+    std::vector<float> style;    // the 256-value style row
+  };
+  static constexpr size_t kSamplesPerFrame = 300;
+  Result<Prepared> prepare(std::span<const int64_t> tokens, std::span<const float> style_table,
+                           const Options& options, std::stop_token stop = {},
+                           Timing* timing = nullptr) const;
+  // Samples [300·begin, 300·end) of the prepared utterance: the generator runs on frames
+  // [begin − context, end + context) (clipped to the utterance) and the context's samples are
+  // dropped. generate(p, 0, p.frames2, 0) is synthesize()'s output exactly. A window is not
+  // bit-identical to the same samples of the whole: the generator's instance norms and dynamic
+  // quantisation take their statistics over what they are given (docs/kokoro.md, streaming).
+  Result<std::vector<float>> generate(const Prepared& prepared, size_t begin, size_t end,
+                                      size_t context) const;
+
+  // How a prepared utterance is cut into windows for streaming: a short first window (its audio
+  // leaves soonest), each next one twice as long up to `max_frames`; `context` frames on each
+  // side (the generator's receptive field is ≈ 8 frames).
+  struct WindowPlan {
+    size_t first_frames = 16;  // 200 ms of audio
+    size_t max_frames = 96;    // 1.2 s
+    size_t context = 16;
+  };
+  // [begin, end) frame ranges covering [0, frames2) in order; a tail shorter than half the first
+  // window joins the window before it.
+  static std::vector<std::pair<size_t, size_t>> windows(size_t frames2, const WindowPlan& plan);
 
  private:
   struct Impl;
