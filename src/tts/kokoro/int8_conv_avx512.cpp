@@ -139,6 +139,45 @@ void conv_avx512_vnni(const VnniArgs& a, size_t begin, size_t end) {
   }
 }
 
+void quantize_range_avx512(const float* x, size_t n, float* lo, float* hi) {
+  // min_ps(v, m) = v < m ? v : m and max_ps(v, m) = v > m ? v : m: std::min(lo, v) and
+  // std::max(hi, v) lane by lane (NaN and −0 included), so the lanes' results combine exactly.
+  __m512 vlo = _mm512_setzero_ps(), vhi = _mm512_setzero_ps();
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 mask =
+        n - i >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + i);  // 0 in the unused lanes: in range
+    vlo = _mm512_min_ps(v, vlo);
+    vhi = _mm512_max_ps(v, vhi);
+  }
+  alignas(64) float l[16], h[16];
+  _mm512_store_ps(l, vlo);
+  _mm512_store_ps(h, vhi);
+  float rlo = 0.0f, rhi = 0.0f;
+  for (int j = 0; j < 16; ++j) {
+    rlo = l[j] < rlo ? l[j] : rlo;
+    rhi = rhi < h[j] ? h[j] : rhi;
+  }
+  *lo = rlo;
+  *hi = rhi;
+}
+
+void quantize_codes_avx512(const float* x, size_t n, float scale, float zero_point, uint8_t* out) {
+  // The scalar code's steps, 16 lanes at a time: an IEEE division, round half to even, + zp,
+  // clamp to [0, 255], then the (integral) value to a byte.
+  const __m512 s = _mm512_set1_ps(scale), zp = _mm512_set1_ps(zero_point);
+  const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f);
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 mask =
+        n - i >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
+    __m512 q =
+        _mm512_roundscale_ps(_mm512_div_ps(v, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    q = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(q, zp), zero), top);
+    _mm512_mask_cvtepi32_storeu_epi8(out + i, mask, _mm512_cvttps_epi32(q));
+  }
+}
+
 }  // namespace stream_tts::kokoro::int8_detail
 
 #if defined(__clang__)
@@ -151,6 +190,8 @@ void conv_avx512_vnni(const VnniArgs& a, size_t begin, size_t end) {
 
 namespace stream_tts::kokoro::int8_detail {
 void conv_avx512_vnni(const VnniArgs&, size_t, size_t) {}
+void quantize_range_avx512(const float*, size_t, float*, float*) {}
+void quantize_codes_avx512(const float*, size_t, float, float, uint8_t*) {}
 }  // namespace stream_tts::kokoro::int8_detail
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cstring>
 
 #include "nn/cpu/thread_pool.h"
@@ -94,63 +95,59 @@ size_t Int8ConvShape::output_steps(size_t steps) const {
 // 2^32, which int32 lanes compute exactly, so the result is exact whenever the true sum fits int32
 // — the condition ORT's own int32 accumulator has (Kokoro: |sum| ≤ in·k·255² ≈ 2.1e8 at most).
 Int8ConvKernel::Int8ConvKernel(const Int8ConvShape& shape, std::span<const int16_t> centred,
-                               Int8Level level)
+                               Int8Level level, Int8WeightLayout layout)
     : shape_(shape), level_(level) {
   const size_t in = shape.in, out = shape.out, k = shape.kernel;
   if (in == 0 || out == 0 || k == 0 || shape.stride == 0 || shape.dilation == 0 ||
       centred.size() != k * in * out) {
     throw Error(StatusCode::kInvalidArgument, "int8 convolution kernel: shapes do not fit");
   }
-  auto value = [&](size_t o, size_t c, size_t j) -> int32_t {
-    return centred[(j * in + c) * out + o];
+  // fn(o, c, j, value) over every weight in the order it lies in memory: a strided walk over a
+  // decoder-sized weight (3.3 M values) costs a cache miss a value, seconds over the whole model.
+  auto visit = [&](auto&& fn) {
+    if (layout == Int8WeightLayout::kTapInOut) {
+      for (size_t j = 0; j < k; ++j)
+        for (size_t c = 0; c < in; ++c)
+          for (size_t o = 0; o < out; ++o) fn(o, c, j, centred[(j * in + c) * out + o]);
+    } else {
+      for (size_t o = 0; o < out; ++o)
+        for (size_t c = 0; c < in; ++c)
+          for (size_t j = 0; j < k; ++j) fn(o, c, j, centred[(o * in + c) * k + j]);
+    }
   };
   if (level_ >= Int8Level::kAvx512Vnni) {
     const size_t panels = (out + 15) / 16;
+    std::vector<int32_t> lo(out, INT32_MAX), hi(out, INT32_MIN);
+    visit([&](size_t o, size_t, size_t, int32_t v) {
+      lo[o] = std::min(lo[o], v);
+      hi[o] = std::max(hi[o], v);
+    });
     offset_.assign(panels * 16, 0);
-    v_sum_.assign(panels * 16, 0);
-    for (size_t o = 0; o < out && level_ == Int8Level::kAvx512Vnni; ++o) {
-      int32_t lo = value(o, 0, 0), hi = lo;
-      for (size_t j = 0; j < k; ++j) {
-        for (size_t c = 0; c < in; ++c) {
-          lo = std::min(lo, value(o, c, j));
-          hi = std::max(hi, value(o, c, j));
-        }
-      }
-      if (hi - lo > 255) level_ = Int8Level::kAvx2;  // no single offset makes it fit a byte
-      offset_[o] = lo >= -128 && hi <= 127 ? 0 : lo + 128;
+    for (size_t o = 0; o < out; ++o) {
+      if (hi[o] - lo[o] > 255) level_ = Int8Level::kAvx2;  // no single offset fits it in a byte
+      offset_[o] = lo[o] >= -128 && hi[o] <= 127 ? 0 : lo[o] + 128;
     }
     if (level_ == Int8Level::kAvx512Vnni) {
       groups_ = (in + 3) / 4;
       packed8_.assign(panels * k * groups_ * 64, 0);
-      for (size_t o = 0; o < out; ++o) {
-        const size_t p = o / 16, lane = o % 16;
-        for (size_t j = 0; j < k; ++j) {
-          for (size_t c = 0; c < in; ++c) {
-            const int32_t v = value(o, c, j) - offset_[o];
-            packed8_[((p * k + j) * groups_ + c / 4) * 64 + lane * 4 + c % 4] =
-                static_cast<int8_t>(v);
-            v_sum_[o] += v;
-          }
-        }
-      }
+      v_sum_.assign(panels * 16, 0);
+      visit([&](size_t o, size_t c, size_t j, int32_t value) {
+        const int32_t v = value - offset_[o];
+        packed8_[(((o / 16) * k + j) * groups_ + c / 4) * 64 + (o % 16) * 4 + c % 4] =
+            static_cast<int8_t>(v);
+        v_sum_[o] += v;
+      });
       return;
     }
     offset_.clear();
-    v_sum_.clear();
   }
   if (level_ >= Int8Level::kAvx2) {
     groups_ = (in + 1) / 2;
-    const size_t panels = (out + 7) / 8;
-    packed16_.assign(panels * k * groups_ * 16, 0);
-    for (size_t o = 0; o < out; ++o) {
-      const size_t p = o / 8, lane = o % 8;
-      for (size_t j = 0; j < k; ++j) {
-        for (size_t c = 0; c < in; ++c) {
-          packed16_[((p * k + j) * groups_ + c / 2) * 16 + lane * 2 + c % 2] =
-              static_cast<int16_t>(value(o, c, j));
-        }
-      }
-    }
+    packed16_.assign((out + 7) / 8 * k * groups_ * 16, 0);
+    visit([&](size_t o, size_t c, size_t j, int32_t value) {
+      packed16_[(((o / 8) * k + j) * groups_ + c / 2) * 16 + (o % 8) * 2 + c % 2] =
+          static_cast<int16_t>(value);
+    });
   }
 }
 

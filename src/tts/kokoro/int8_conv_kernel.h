@@ -44,6 +44,10 @@ class ScopedInt8Level {
   int previous_;
 };
 
+// How a weight given to Int8ConvKernel is laid out: [kernel][in][out] (a MatMulInteger's [in, out]
+// when kernel = 1), or ConvInteger's own [out][in][kernel].
+enum class Int8WeightLayout { kTapInOut, kOutInTap };
+
 struct Int8ConvShape {
   size_t in = 0, out = 0, kernel = 1, stride = 1, padding = 0, dilation = 1;
   // (steps + 2·padding − dilation·(kernel − 1) − 1) / stride + 1, or 0 when the input is too short.
@@ -55,12 +59,14 @@ struct Int8ConvShape {
 class Int8ConvKernel {
  public:
   Int8ConvKernel() = default;
-  // `centred` is [kernel][in][out]: centred[(j·in + c)·out + o] = w[o][c][j] − w_zp, each value
-  // within int16 and each output's values spanning at most 255 (true of any uint8 or int8 weight
-  // minus its zero point). `level` below kAvx2 leaves the kernel empty (the caller's path runs);
-  // kAvx512Vnni on weights that do not fit it packs for kAvx2. Throws Error(kInvalidArgument) on a
-  // shape that does not fit.
-  Int8ConvKernel(const Int8ConvShape& shape, std::span<const int16_t> centred, Int8Level level);
+  // `centred` holds w[o][c][j] − w_zp in `layout`: [kernel][in][out], centred[(j·in + c)·out + o],
+  // or [out][in][kernel], centred[(o·in + c)·kernel + j]; each value within int16 and each
+  // output's values spanning at most 255 (true of any uint8 or int8 weight minus its zero point).
+  // `level` below kAvx2 leaves the kernel empty (the caller's path runs); kAvx512Vnni on weights
+  // that do not fit it packs for kAvx2. Throws Error(kInvalidArgument) on a shape that does not
+  // fit.
+  Int8ConvKernel(const Int8ConvShape& shape, std::span<const int16_t> centred, Int8Level level,
+                 Int8WeightLayout layout = Int8WeightLayout::kTapInOut);
 
   bool empty() const { return level_ < Int8Level::kAvx2; }
   Int8Level level() const { return level_; }

@@ -55,6 +55,11 @@ inline size_t avx2_items(size_t out_steps, size_t out) {
          ((out_steps + kAvx2Rows - 1) / kAvx2Rows);
 }
 void conv_avx512_vnni(const VnniArgs& args, size_t begin, size_t end);
+
+// DynamicQuantizeLinear's two passes (quantized_ops.cpp), bit for bit as its scalar loops: the
+// range [min(0, x), max(0, x)], then q = clamp(round_half_even(x / scale) + zp, 0, 255).
+void quantize_range_avx512(const float* x, size_t n, float* lo, float* hi);
+void quantize_codes_avx512(const float* x, size_t n, float scale, float zero_point, uint8_t* out);
 void conv_avx2(const Avx2Args& args, size_t begin, size_t end);
 
 }  // namespace stream_tts::kokoro::int8_detail

@@ -58,15 +58,8 @@ QuantizedConv1d::QuantizedConv1d(size_t in, size_t out, size_t kernel,
 
 void QuantizedConv1d::init(std::span<const int16_t> centred) {
   if (int8_level() >= Int8Level::kAvx2) {
-    std::vector<int16_t> taps(kernel_ * in_ * out_);  // [out][in][k] -> [k][in][out]
-    for (size_t o = 0; o < out_; ++o) {
-      for (size_t c = 0; c < in_; ++c) {
-        for (size_t j = 0; j < kernel_; ++j) {
-          taps[(j * in_ + c) * out_ + o] = centred[(o * in_ + c) * kernel_ + j];
-        }
-      }
-    }
-    fast_ = Int8ConvKernel({in_, out_, kernel_, stride_, padding_, dilation_}, taps, int8_level());
+    fast_ = Int8ConvKernel({in_, out_, kernel_, stride_, padding_, dilation_}, centred,
+                           int8_level(), Int8WeightLayout::kOutInTap);
     return;
   }
   // [out][in][k] -> [in·k][out]

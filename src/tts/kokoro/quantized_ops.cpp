@@ -11,15 +11,22 @@
 #endif
 
 #include "stream_tts/status.h"
+#include "tts/kokoro/int8_conv_levels.h"
 #include "tts/kokoro/mlas_math.h"
 
 namespace stream_tts::kokoro {
 
 void dynamic_quantize_linear(std::span<const float> x, QuantizedActivations* out) {
+  // AVX-512: the same two passes 16 lanes at a time, bit for bit (int8_conv_levels.h).
+  const bool wide = int8_level() >= Int8Level::kAvx512Vnni;
   float lo = 0.0f, hi = 0.0f;  // the range always includes 0
-  for (float v : x) {
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
+  if (wide) {
+    int8_detail::quantize_range_avx512(x.data(), x.size(), &lo, &hi);
+  } else {
+    for (float v : x) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
   }
   // ORT: scale = (max - min) / 255, zero point = round_half_even(clamp(0 - min / scale, 0, 255)).
   // An all-zero tensor has no range; any scale gives q = zp = 0 then.
@@ -28,6 +35,10 @@ void dynamic_quantize_linear(std::span<const float> x, QuantizedActivations* out
   out->scale = scale;
   out->zero_point = static_cast<uint8_t>(zp);
   out->values.resize(x.size());
+  if (wide) {
+    int8_detail::quantize_codes_avx512(x.data(), x.size(), scale, zp, out->values.data());
+    return;
+  }
   for (size_t i = 0; i < x.size(); ++i) {
     // MLAS divides (not multiplies by 1/scale) and rounds half to even (the default rounding mode).
     const float q = std::nearbyint(x[i] / scale) + zp;

@@ -45,6 +45,41 @@ std::vector<Int8Level> levels_here() {
   return levels;
 }
 
+// The AVX-512 quantiser against the scalar loops: the same scale, zero point and codes, on sizes
+// around the 16-lane width, with ties (x / scale = k + 0.5), negative zeros and one-signed data.
+TEST(KokoroOps, DynamicQuantizeLinearSameAtEveryLevel) {
+  uint32_t state = 3;
+  auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  for (const size_t n : {1u, 15u, 16u, 17u, 33u, 250u, 4099u}) {
+    for (int kind = 0; kind < 4; ++kind) {
+      std::vector<float> x(n);
+      for (auto& v : x) {
+        const float r = static_cast<float>(next() % 20001) / 10000.0f - 1.0f;  // [-1, 1]
+        v = kind == 0 ? r : kind == 1 ? std::fabs(r) + 0.5f : kind == 2 ? -std::fabs(r) : -0.0f;
+      }
+      // Ties: with range [-1, 1.55] the scale is 0.01; multiples of 0.005 hit halves.
+      if (kind == 0 && n > 3) {
+        x[0] = -1.0f;
+        x[1] = 1.55f;
+        for (size_t i = 2; i < n; i += 3) x[i] = 0.005f * static_cast<float>(next() % 200);
+      }
+      QuantizedActivations reference;
+      {
+        const ScopedInt8Level plain(Int8Level::kPlain);
+        dynamic_quantize_linear(x, &reference);
+      }
+      QuantizedActivations q;
+      dynamic_quantize_linear(x, &q);  // the CPU's level
+      EXPECT_EQ(q.scale, reference.scale) << n << " " << kind;
+      EXPECT_EQ(q.zero_point, reference.zero_point) << n << " " << kind;
+      EXPECT_EQ(q.values, reference.values) << n << " " << kind;
+    }
+  }
+}
+
 // A QuantizedLinear needs a Param over tensors; build them in a tiny ONNX file.
 struct LinearFixture {
   std::unique_ptr<nn::onnx::OnnxFile> file;
