@@ -1,9 +1,10 @@
 // The generator's convolutions that are not QuantizedConv1d: the float upsamplers `ups.0/1`
 // (ConvTranspose), the float `conv_post` (Conv) and the strided ConvInteger `noise_convs.0`.
 //
-// Float convolutions follow onnxruntime's structure (a matrix product, then col2im tap by tap, then
-// the bias) but not MLAS's summation order inside the product, so they differ from onnxruntime by
-// float rounding (docs/kokoro.md, the generator's parity table).
+// The float convolutions follow onnxruntime's arithmetic bit for bit: a matrix product in MLAS
+// SGEMM's order (the reduction in slices of 128, each a chain of fused multiply-adds from zero, the
+// slices added in order), then col2im tap by tap (ConvTranspose) or nothing (Conv, im2col first),
+// then the bias (docs/kokoro.md, the generator's parity table).
 //
 // Layout: time-major [steps x channels]. Read-only after construction.
 #pragma once
