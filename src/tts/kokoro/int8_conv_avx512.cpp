@@ -174,7 +174,8 @@ void quantize_codes_avx512(const float* x, size_t n, float scale, float zero_poi
     __m512 q =
         _mm512_roundscale_ps(_mm512_div_ps(v, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     q = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(q, zp), zero), top);
-    _mm512_mask_cvtepi32_storeu_epi8(out + i, mask, _mm512_cvttps_epi32(q));
+    // Narrowed in a register, then one masked byte store.
+    _mm_mask_storeu_epi8(out + i, mask, _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(q)));
   }
 }
 
