@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include <immintrin.h>
+
 namespace stream_tts::kokoro {
 
 namespace {
@@ -79,9 +81,86 @@ float sin_cos(float x_in) {
   return from_bits(bits_of(r) ^ sign);
 }
 
+// One Horner step of the polynomials below: p·x² + k, rounded twice.
+__attribute__((target("avx2"))) inline void horner(__m256* p, const __m256& x2, float k) {
+  *p = _mm256_add_ps(_mm256_mul_ps(*p, x2), _mm256_set1_ps(k));
+}
+
+// onnx_sin on eight lanes, the scalar steps one for one (a multiply and an add, never fused).
+// Returns false when a lane needs the Payne–Hanek reduction (the caller redoes those lanes).
+__attribute__((target("avx2"))) bool sin8(const float* in, float* out) {
+  const __m256 v = _mm256_loadu_ps(in);
+  const __m256 sign_mask = _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(0x80000000u)));
+  const __m256 magic = _mm256_set1_ps(12582912.0f);
+  __m256 x = _mm256_andnot_ps(sign_mask, v);
+  const bool huge = _mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_set1_ps(25966.0f), _CMP_GE_OQ)) != 0;
+  const __m256 y_round =
+      _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(0.636619746685028076171875f)), magic);
+  const __m256i y_int = _mm256_castps_si256(y_round);
+  const __m256 y = _mm256_sub_ps(y_round, magic);
+  x = _mm256_add_ps(_mm256_mul_ps(y, _mm256_set1_ps(-1.5703125f)), x);
+  x = _mm256_add_ps(_mm256_mul_ps(y, _mm256_set1_ps(-0.000483989715576171875f)), x);
+  x = _mm256_add_ps(_mm256_mul_ps(y, _mm256_set1_ps(1.62865035235881805419921875e-07f)), x);
+  x = _mm256_add_ps(
+      _mm256_mul_ps(y, _mm256_set1_ps(5.5644315544167710640977020375430583953857421875e-11f)), x);
+  const __m256 sign =
+      _mm256_and_ps(_mm256_xor_ps(v, _mm256_castsi256_ps(_mm256_slli_epi32(y_int, 30))), sign_mask);
+  const __m256 even = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+      _mm256_and_si256(y_int, _mm256_set1_epi32(1)), _mm256_setzero_si256()));
+  const __m256 x2 = _mm256_mul_ps(x, x);
+  __m256 c = _mm256_set1_ps(2.4372266125283204019069671630859375e-05f);
+  horner(&c, x2, -0.00138865201734006404876708984375f);
+  horner(&c, x2, 0.041666619479656219482421875f);
+  horner(&c, x2, -0.5f);
+  horner(&c, x2, 1.0f);
+  __m256 s = _mm256_set1_ps(-0.0001959234114083702898469196984621021329076029360294342041015625f);
+  horner(&s, x2, 0.0083326873655616851693794799871284340042620897293090820312500000f);
+  horner(&s, x2, -0.1666666203982298255503735617821803316473960876464843750000000000f);
+  s = _mm256_mul_ps(s, x2);
+  s = _mm256_add_ps(_mm256_mul_ps(s, x), x);
+  _mm256_storeu_ps(out, _mm256_xor_ps(_mm256_blendv_ps(c, s, even), sign));
+  return !huge;
+}
+
+__attribute__((target("avx2"))) void snake_avx2(float* x, size_t steps, size_t channels,
+                                                const float* alpha, const float* inv_alpha) {
+  for (size_t t = 0; t < steps; ++t) {
+    float* row = x + t * channels;
+    size_t c = 0;
+    alignas(32) float m[8], sines[8];
+    for (; c + 8 <= channels; c += 8) {
+      const __m256 v = _mm256_loadu_ps(row + c);
+      _mm256_store_ps(m, _mm256_mul_ps(_mm256_loadu_ps(alpha + c), v));
+      if (!sin8(m, sines)) {
+        for (size_t l = 0; l < 8; ++l) sines[l] = sin_cos<true>(m[l]);
+      }
+      const __m256 s = _mm256_load_ps(sines);
+      const __m256 r = _mm256_mul_ps(_mm256_loadu_ps(inv_alpha + c), _mm256_mul_ps(s, s));
+      _mm256_storeu_ps(row + c, _mm256_add_ps(v, r));
+    }
+    for (; c < channels; ++c) {
+      const float s = sin_cos<true>(alpha[c] * row[c]);
+      row[c] = row[c] + inv_alpha[c] * (s * s);
+    }
+  }
+}
+
 }  // namespace
 
 float onnx_sin(float x) { return sin_cos<true>(x); }
 float onnx_cos(float x) { return sin_cos<false>(x); }
+
+void onnx_snake(float* x, size_t steps, size_t channels, const float* alpha,
+                const float* inv_alpha) {
+  if (__builtin_cpu_supports("avx2")) {
+    snake_avx2(x, steps, channels, alpha, inv_alpha);
+    return;
+  }
+  for (size_t i = 0; i < steps * channels; ++i) {
+    const size_t c = i % channels;
+    const float s = sin_cos<true>(alpha[c] * x[i]);
+    x[i] = x[i] + inv_alpha[c] * (s * s);
+  }
+}
 
 }  // namespace stream_tts::kokoro

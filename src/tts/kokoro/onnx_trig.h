@@ -7,9 +7,17 @@
 // and an ulp in a Snake activation moves the next dynamic quantisation's codes.
 #pragma once
 
+#include <cstddef>
+
 namespace stream_tts::kokoro {
 
 float onnx_sin(float x);
 float onnx_cos(float x);
+
+// Snake in place, with onnx_sin: x ← x + inv_alpha·sin(alpha·x)² per channel of x [steps x channels]
+// (onnxruntime's Mul → Sin → Pow 2 → Mul → Add). Eight lanes at a time with AVX2 when the CPU has it
+// (the same float operations per lane, no FMA, so the same results as the scalar path).
+void onnx_snake(float* x, size_t steps, size_t channels, const float* alpha,
+                const float* inv_alpha);
 
 }  // namespace stream_tts::kokoro

@@ -11,11 +11,8 @@ namespace stream_tts::kokoro {
 
 void snake(std::span<float> x, std::span<const float> alpha, std::span<const float> inv_alpha) {
   const size_t channels = alpha.size();
-  for (size_t i = 0; i < x.size(); ++i) {
-    const size_t c = i % channels;
-    const float s = onnx_sin(alpha[c] * x[i]);
-    x[i] = x[i] + inv_alpha[c] * (s * s);
-  }
+  onnx_snake(x.data(), channels == 0 ? 0 : x.size() / channels, channels, alpha.data(),
+             inv_alpha.data());
 }
 
 SnakeResBlock::SnakeResBlock(const KokoroWeights& w, const std::string& m) {

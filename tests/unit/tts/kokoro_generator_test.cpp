@@ -57,6 +57,27 @@ TEST(KokoroGenerator, SnakeAddsScaledSquaredSine) {
   EXPECT_NEAR(x[3], 0.5f + 2.0f * std::pow(std::sin(0.25), 2), 1e-6);
 }
 
+// The vectorised Snake (AVX2 where the CPU has it) computes exactly what the scalar onnx_sin does,
+// also for the lanes that need the large-argument reduction.
+TEST(KokoroGenerator, SnakeEqualsScalarOnnxSin) {
+  const size_t steps = 37, channels = 21;
+  std::vector<float> alpha(channels), inv(channels), x(steps * channels);
+  for (size_t c = 0; c < channels; ++c) {
+    alpha[c] = 0.3f + 0.17f * static_cast<float>(c);
+    inv[c] = 1.0f / alpha[c];
+  }
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = (i % 11 == 0 ? 9000.0f : 1.0f) * std::sin(0.37f * static_cast<float>(i)) * 3.0f;
+  std::vector<float> expected = x;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const size_t c = i % channels;
+    const float s = onnx_sin(alpha[c] * x[i]);
+    expected[i] = x[i] + inv[c] * (s * s);
+  }
+  snake(x, alpha, inv);
+  for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(x[i], expected[i]) << i;
+}
+
 TEST(KokoroGenerator, LinearResizeHalfPixel) {
   // One row 0, 1, 2, 3 up ×2: source coordinates (x + 0.5) / 2 − 0.5, clamped at both ends.
   const std::vector<float> in = {0, 1, 2, 3};
