@@ -53,11 +53,19 @@ __attribute__((target("avx2,fma"))) void gemm_fma_slices_avx2(const float* a, si
         _mm256_storeu_ps(cr, k0 == 0 ? acc : _mm256_add_ps(_mm256_loadu_ps(cr), acc));
       }
     }
-    for (; col < n; ++col) {
+    if (col < n) {  // the last 1-7 columns under a lane mask
+      alignas(32) int32_t lanes[8];
+      for (size_t l = 0; l < 8; ++l) lanes[l] = col + l < n ? -1 : 0;
+      const __m256i mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
       for (size_t r = 0; r < rows; ++r) {
-        float acc = 0.0f;
-        for (size_t kk = k0; kk < k1; ++kk) acc = std::fma(a[r * k + kk], b[kk * n + col], acc);
-        c[r * n + col] = k0 == 0 ? acc : c[r * n + col] + acc;
+        const float* ar = a + r * k;
+        __m256 acc = _mm256_setzero_ps();
+        for (size_t kk = k0; kk < k1; ++kk)
+          acc = _mm256_fmadd_ps(_mm256_set1_ps(ar[kk]), _mm256_maskload_ps(b + kk * n + col, mask),
+                                acc);
+        float* cr = c + r * n + col;
+        _mm256_maskstore_ps(cr, mask,
+                            k0 == 0 ? acc : _mm256_add_ps(_mm256_maskload_ps(cr, mask), acc));
       }
     }
   }
