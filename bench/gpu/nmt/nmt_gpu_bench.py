@@ -72,15 +72,18 @@ class Ours:
         return h
 
     def open(self, model, int8, pdl=True, max_src=256, max_dec=256, wmma=False, fused=False, block_attn=False,
-             persistent=False, own_barrier=False, prefetch=False, barriers_only=False, unfused=False):
+             persistent=False, own_barrier=False, prefetch=False, barriers_only=False, unfused=False,
+             variant=0):
         """persistent: the persistent decode kernel instead of per-kernel decode graphs (it ignores pdl,
         fused and block_attn, and serves pre-LN models with head_dim 64 only; others fall back);
         own_barrier, prefetch, barriers_only: its variants (nmt_cuda_capi.cpp). unfused: the decode graphs
-        of 8 launches a layer (the default before 2026-11-27b) instead of the fused 5."""
+        of 8 launches a layer (the default before 2026-11-27b) instead of the fused 5. variant: the fused
+        path's variant bits (256 block attention, 8192 warp attention, 512 FFN W2 via shared memory, 1024 int8 LM
+        head 4 rows, 2048 / 4096 decode carveout 100 / 50 %: nmt_cuda_capi.cpp)."""
         r = self.l.nmt_cuda_open(model, int(int8), int(pdl), max_src, max_dec,
                                  int(wmma) | 2 * int(fused) | 4 * int(block_attn) | 8 * int(persistent or barriers_only)
                                  | 16 * int(own_barrier) | 32 * int(prefetch) | 64 * int(barriers_only)
-                                 | 128 * int(unfused))
+                                 | 128 * int(unfused) | variant)
         if not r:
             raise RuntimeError("open: " + self.err())
         return r
@@ -423,6 +426,8 @@ def cmd_bench(a):
     r8_pers = ours.open(model, 1, 1, persistent=True)
     r16_old = ours.open(model, 0, 1, unfused=True)
     r8_old = ours.open(model, 1, 1, unfused=True)
+    variants = {f"ours_{dt}_variant{v}": ours.open(model, int8, 1, variant=v)
+                for v in a.variants for dt, int8 in (("fp16", 0), ("int8", 1))}
     result["ours_load_s"] = time.perf_counter() - t0
     result["ours_weight_bytes"] = dict(fp16=ours.l.nmt_cuda_weight_bytes(r16), int8=ours.l.nmt_cuda_weight_bytes(r8))
     log(f"ours loaded in {result['ours_load_s']:.1f} s")
@@ -450,8 +455,12 @@ def cmd_bench(a):
         timings[name] = summary(ms[5:])
     for name, r in (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_unfused", r16_old),
                     ("ours_int8_unfused", r8_old), ("ours_fp16_persistent", r16_pers),
-                    ("ours_int8_persistent", r8_pers)):
-        timings[name] = time_ours(r)
+                    ("ours_int8_persistent", r8_pers)) + tuple(variants.items()):
+        try:
+            timings[name] = time_ours(r)
+        except RuntimeError as e:  # a variant the driver refuses (e.g. a launch attribute in capture)
+            log(f"{name}: failed: {e}")
+            continue
         log(f"{name}: p50 {timings[name]['p50']:.2f} ms p95 {timings[name]['p95']:.2f} ms")
     result["timings_ms"] = timings
     save()
@@ -628,6 +637,8 @@ def main():
     s.add_argument("--dir", required=True)
     s.add_argument("--out-dir", required=True)
     s.add_argument("--reps", type=int, default=100)
+    s.add_argument("--variants", type=int, nargs="*", default=[],
+                   help="fused-path variant bits to time beside the default (nmt_cuda_capi.cpp)")
     s.add_argument("--hf-reps", type=int, default=50)
     s.add_argument("--logit-inputs", type=int, default=8)
     s.add_argument("--greedy-inputs", type=int, default=200)

@@ -142,10 +142,13 @@ __global__ void __launch_bounds__(32) attention_decode_kernel(AttentionArgs a) {
 // x[r] += W[r, h·hd : (h+1)·hd] · attn_h (+ bias[r] from head 0), added atomically. A block owns one
 // head and ROWS × kThreads / lanes rows (lanes = threads per row, one 16-byte weight load per row);
 // its weights are loaded before the PDL wait, so the projection adds no launch and little latency.
-// WARP: head_dim 64, the head's attention by warp 0 alone (decode_attention.cuh), one block barrier;
-// otherwise head_attention's block-wide version.
-template <bool INT8, int ROWS, bool WARP>
-__global__ void __launch_bounds__(kThreads) attention_out_kernel(AttentionOutArgs a) {
+// At <= 128 registers a thread (two blocks an SM) the neighbouring kernels' blocks fit beside these, so
+// PDL can overlap their weight loads with this kernel.
+// MODE (head_dim 64 for 1 and 2): 1 = the head's attention by warp 0 alone (warp_head_attention);
+// 2 = by the whole block in few registers (block_head_attention: two blocks an SM); 0 = head_attention's
+// block-wide version (any head_dim).
+template <bool INT8, int ROWS, int MODE>
+__global__ void __launch_bounds__(kThreads, MODE == 2 ? 2 : 1) attention_out_kernel(AttentionOutArgs a) {
   extern __shared__ float scores[];
   __shared__ __align__(16) AttentionSmem sm;
   constexpr int kElems = INT8 ? 16 : 8;
@@ -168,12 +171,15 @@ __global__ void __launch_bounds__(kThreads) attention_out_kernel(AttentionOutArg
   }
   pdl_launch_dependents();
   pdl_wait();
-  if constexpr (WARP) {
+  if constexpr (MODE == 1) {
     if (threadIdx.x < 32) {
       const float2 o = warp_head_attention<64, false>(warp_args(a.att), h, scores, sm.qs);
       reinterpret_cast<float2*>(sm.out)[threadIdx.x] = o;
     }
     __syncthreads();
+  } else if constexpr (MODE == 2) {
+    __shared__ __align__(16) float partial[kThreads / 32 * 64];
+    block_head_attention<64>(warp_args(a.att), h, scores, sm.qs, partial, sm.out);
   } else {
     head_attention(a.att, h, 0, scores, sm);
   }
@@ -208,18 +214,16 @@ void attention_out(const AttentionOutArgs& a, bool int8, cudaStream_t stream, bo
   args.splits = (a.n + per_block - 1) / per_block;
   const size_t smem = static_cast<size_t>(a.att.max_len) * sizeof(float);
   const dim3 grid(a.att.heads * args.splits);
+  const int mode = warp ? (a.block_attention ? 2 : 1) : 0;
+  auto go = [&](auto kernel) { launch(kernel, grid, dim3(kThreads), smem, stream, pdl, args); };
   if (int8) {
-    if (warp) {
-      launch(attention_out_kernel<true, 2, true>, grid, dim3(kThreads), smem, stream, pdl, args);
-    } else {
-      launch(attention_out_kernel<true, 1, false>, grid, dim3(kThreads), smem, stream, pdl, args);
-    }
+    if (mode == 2) go(attention_out_kernel<true, 2, 2>);
+    if (mode == 1) go(attention_out_kernel<true, 2, 1>);
+    if (mode == 0) go(attention_out_kernel<true, 1, 0>);
   } else {
-    if (warp) {
-      launch(attention_out_kernel<false, 4, true>, grid, dim3(kThreads), smem, stream, pdl, args);
-    } else {
-      launch(attention_out_kernel<false, 1, false>, grid, dim3(kThreads), smem, stream, pdl, args);
-    }
+    if (mode == 2) go(attention_out_kernel<false, 4, 2>);
+    if (mode == 1) go(attention_out_kernel<false, 4, 1>);
+    if (mode == 0) go(attention_out_kernel<false, 1, 0>);
   }
 }
 

@@ -100,4 +100,101 @@ __device__ __forceinline__ float2 warp_head_attention(const WarpAttention& a, in
   return o;
 }
 
+// The same attention by a whole block of `warps` warps (the attention fused with its projection, whose
+// other warps would otherwise wait), in few registers (so that the neighbouring kernels' blocks fit
+// beside it): 8 threads a key score 32 keys a pass, their key loads issued before the query is staged
+// (one L2 round trip for both); warp 0 takes the softmax; every warp then takes keys j ≡ warp (mod
+// warps) of V with all its loads in flight, and the partial sums meet in shared memory.
+// scores >= len floats, qs HD floats (16-byte aligned), partial >= warps·HD floats, out HD floats (all
+// shared); ends with a barrier.
+template <int HD>
+__device__ __forceinline__ void block_head_attention(const WarpAttention& a, int h, float* scores, float* qs,
+                                                     float* partial, float* out) {
+  static_assert(HD == 64, "8 threads × 8 dims a key; one float2 of the output per lane");
+  constexpr int kGroup = 8;
+  __shared__ float inv_total_shared;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5, col = h * HD;
+  const int sub = threadIdx.x % kGroup, per_pass = blockDim.x / kGroup;
+  float4 k0 = make_float4(0.0f, 0.0f, 0.0f, 0.0f), k1 = k0;
+  auto load_key = [&](int j) {
+    if (j < a.len) {
+      const float4* kj = reinterpret_cast<const float4*>(a.k + static_cast<size_t>(j) * a.stride + col) + 2 * sub;
+      k0 = kj[0];
+      k1 = kj[1];
+    }
+  };
+  load_key(threadIdx.x / kGroup);
+  if (threadIdx.x < HD) {
+    float q = a.q[col + threadIdx.x];
+    if (a.q_bias != nullptr) q += a.q_bias[col + threadIdx.x];
+    qs[threadIdx.x] = q * a.scale;
+  }
+  __syncthreads();
+  const float4 q0 = reinterpret_cast<const float4*>(qs)[2 * sub];
+  const float4 q1 = reinterpret_cast<const float4*>(qs)[2 * sub + 1];
+  float4 b0 = make_float4(0.0f, 0.0f, 0.0f, 0.0f), b1 = b0;
+  if (a.k_bias != nullptr) {
+    b0 = reinterpret_cast<const float4*>(a.k_bias + col)[2 * sub];
+    b1 = reinterpret_cast<const float4*>(a.k_bias + col)[2 * sub + 1];
+  }
+  for (int j0 = 0; j0 < a.len; j0 += per_pass) {
+    const int j = j0 + threadIdx.x / kGroup;
+    if (j0 > 0) load_key(j);
+    float s = q0.x * (k0.x + b0.x);
+    s = fmaf(q0.y, k0.y + b0.y, s);
+    s = fmaf(q0.z, k0.z + b0.z, s);
+    s = fmaf(q0.w, k0.w + b0.w, s);
+    s = fmaf(q1.x, k1.x + b1.x, s);
+    s = fmaf(q1.y, k1.y + b1.y, s);
+    s = fmaf(q1.z, k1.z + b1.z, s);
+    s = fmaf(q1.w, k1.w + b1.w, s);
+#pragma unroll
+    for (int o = kGroup / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    if (sub == 0 && j < a.len) scores[j] = s;
+  }
+  __syncthreads();
+  if (warp == 0) {
+    float m = -3.402823466e38f;
+    for (int j = lane; j < a.len; j += 32) m = fmaxf(m, scores[j]);
+    m = warp_max(m);
+    float total = 0.0f;
+    for (int j = lane; j < a.len; j += 32) {
+      const float e = expf(scores[j] - m);
+      scores[j] = e;
+      total += e;
+    }
+    total = warp_sum(total);
+    if (lane == 0) inv_total_shared = 1.0f / total;
+  }
+  __syncthreads();
+  const float2* vc = reinterpret_cast<const float2*>(a.v + col) + lane;
+  const size_t stride2 = a.stride / 2;
+  float2 acc = make_float2(0.0f, 0.0f);
+  for (int j0 = warp; j0 < a.len; j0 += 4 * warps) {
+    float2 v[4];
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const int j = j0 + u * warps;
+      v[u] = j < a.len ? vc[j * stride2] : make_float2(0.0f, 0.0f);
+    }
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const int j = j0 + u * warps;
+      const float p = j < a.len ? scores[j] : 0.0f;
+      acc.x = fmaf(p, v[u].x, acc.x);
+      acc.y = fmaf(p, v[u].y, acc.y);
+    }
+  }
+  reinterpret_cast<float2*>(partial + warp * HD)[lane] = acc;
+  __syncthreads();
+  if (threadIdx.x < HD) {
+    float o = 0.0f;
+    for (int w = 0; w < warps; ++w) o += partial[w * HD + threadIdx.x];
+    o *= inv_total_shared;
+    if (a.v_bias != nullptr) o += a.v_bias[col + threadIdx.x];
+    out[threadIdx.x] = o;
+  }
+  __syncthreads();
+}
+
 }  // namespace stream_tts::nn::cuda

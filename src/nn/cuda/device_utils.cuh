@@ -99,6 +99,11 @@ __device__ __forceinline__ float m2m100_position(int p, int pad, int i, int d) {
   return i < half ? sinf(angle) : cosf(angle);
 }
 
+// Shared-memory carveout (percent, cudaLaunchAttributePreferredSharedMemoryCarveout) given to every
+// launch() while set >= 0 (set_launch_carveout, kernels.cuh): kernels whose driver-chosen L1/shared
+// splits differ cannot share an SM until it drains, which defeats PDL's overlap. Host-side, process-wide.
+inline int g_launch_carveout = -1;
+
 // Launches `kernel` on `stream`, with programmatic stream serialization when `pdl`.
 template <typename... KernelArgs, typename... Args>
 void launch(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream, bool pdl,
@@ -108,11 +113,18 @@ void launch(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t smem, c
   config.blockDim = block;
   config.dynamicSmemBytes = smem;
   config.stream = stream;
-  cudaLaunchAttribute attribute[1];
-  attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attribute[0].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchAttribute attribute[2];
+  unsigned int n = 0;
+  if (pdl) {
+    attribute[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attribute[n++].val.programmaticStreamSerializationAllowed = 1;
+  }
+  if (g_launch_carveout >= 0) {
+    attribute[n].id = cudaLaunchAttributePreferredSharedMemoryCarveout;
+    attribute[n++].val.sharedMemCarveout = static_cast<unsigned int>(g_launch_carveout);
+  }
   config.attrs = attribute;
-  config.numAttrs = pdl ? 1 : 0;
+  config.numAttrs = n;
   ST_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...));
 }
 

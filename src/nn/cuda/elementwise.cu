@@ -136,6 +136,8 @@ unsigned int grid_for(size_t n) {
 
 }  // namespace
 
+void set_launch_carveout(int percent) { g_launch_carveout = percent; }
+
 void embed(const EmbedArgs& a, cudaStream_t stream, bool pdl) {
   launch(embed_kernel, dim3(a.rows), dim3(kThreads), 0, stream, pdl, a);
 }

@@ -236,13 +236,15 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
   }
 }
 
-// The fused FFN (kernels.cuh). Before the PDL wait a thread loads its slice of this block's W2ᵀ rows
-// (kFfnUnits rows × d: thread t takes 16-byte column chunk t % spans of units part·upp .. + upp) and
-// its first W1 slice (gemv_body), so both weight streams overlap the previous kernel.
+// The fused FFN (kernels.cuh). Before the PDL wait every thread loads its share of the block's W2ᵀ rows
+// (kFfnUnits × d: 16-byte column chunk t % spans of units part·upp .. + upp), into registers or, with
+// SHARED, through the async copy unit into shared memory (<= 128 registers a thread, so that the next
+// kernel's blocks fit beside this one's), and every warp its first W1 slice (gemv_body): both weight
+// streams overlap the previous kernel.
 constexpr int kFfnUnits = 4 * kWarps;  // hidden units per block: 8 warps × 4 rows of W1
 
 struct FfnShape {
-  int spans, parts, upp;  // threads per W2ᵀ row, thread groups splitting the units, units per group
+  int spans, parts, upp;  // threads per W2ᵀ row (16-byte chunks), thread groups splitting the units, units per group
 };
 
 __host__ __device__ inline FfnShape ffn_shape(int d, bool int8) {
@@ -253,23 +255,34 @@ __host__ __device__ inline FfnShape ffn_shape(int d, bool int8) {
   return s;
 }
 
-template <bool INT8>
-__global__ void __launch_bounds__(kThreads, 1) ffn_kernel(FfnArgs f) {
+// Dynamic shared memory: input [d] floats, partial sums [parts, d] floats, W2ᵀ rows when shared.
+size_t ffn_smem(int d, bool int8, bool shared) {
+  return static_cast<size_t>(1 + ffn_shape(d, int8).parts) * d * sizeof(float) +
+         (shared ? static_cast<size_t>(kFfnUnits) * d * (int8 ? 1 : 2) : 0);
+}
+
+template <bool INT8, bool SHARED>
+__global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f) {
   constexpr int kElems = INT8 ? 16 : 8;
   constexpr int kMaxUpp = 16;
   extern __shared__ float4 smem4[];
   float* xs = reinterpret_cast<float*>(smem4);  // [d]
-  float* red = xs + f.d;                         // [parts, d]
+  const FfnShape sh = ffn_shape(f.d, INT8);
+  float* red = xs + f.d;                                             // [parts, d]
+  uint4* w2s = reinterpret_cast<uint4*>(red + sh.parts * f.d);       // [kFfnUnits, spans]
   __shared__ float scratch[64];
   __shared__ float hs[kFfnUnits];
-  const FfnShape sh = ffn_shape(f.d, INT8);
   const int c = threadIdx.x % sh.spans, part = threadIdx.x / sh.spans;
-  const int unit0 = blockIdx.x * kFfnUnits + part * sh.upp;
-  const uint4* w2 = static_cast<const uint4*>(f.w2t);
-  uint4 w2v[kMaxUpp];
+  const uint4* w2 = static_cast<const uint4*>(f.w2t) + static_cast<size_t>(blockIdx.x) * kFfnUnits * sh.spans;
+  uint4 w2v[SHARED ? 1 : kMaxUpp];
+  if constexpr (SHARED) {
+    for (int i = threadIdx.x; i < kFfnUnits * sh.spans; i += kThreads) cp_async16(w2s + i, w2 + i);
+    cp_async_commit();
+  } else {
 #pragma unroll
-  for (int u = 0; u < kMaxUpp; ++u) {
-    if (u < sh.upp) w2v[u] = load_weights(w2 + static_cast<size_t>(unit0 + u) * sh.spans + c);
+    for (int u = 0; u < kMaxUpp; ++u) {
+      if (u < sh.upp) w2v[u] = load_weights(w2 + (part * sh.upp + u) * sh.spans + c);
+    }
   }
   GemvArgs g;
   g.w = f.w1;
@@ -288,6 +301,7 @@ __global__ void __launch_bounds__(kThreads, 1) ffn_kernel(FfnArgs f) {
       if (lane == r) hs[row0 + r - blockIdx.x * kFfnUnits] = apply_act(row_value<INT8>(g, row0 + r, acc[r]), f.act);
     }
   });
+  if constexpr (SHARED) cp_async_wait_all();
   __syncthreads();
   float acc[kElems];
 #pragma unroll
@@ -295,12 +309,19 @@ __global__ void __launch_bounds__(kThreads, 1) ffn_kernel(FfnArgs f) {
 #pragma unroll
   for (int u = 0; u < kMaxUpp; ++u) {
     if (u < sh.upp) {
-      const float hv = hs[part * sh.upp + u];
+      const int unit = part * sh.upp + u;
+      const float hv = hs[unit];
+      uint4 wv;
+      if constexpr (SHARED) {
+        wv = w2s[unit * sh.spans + c];
+      } else {
+        wv = w2v[u];
+      }
       float w[kElems];
       if constexpr (INT8) {
-        unpack16_int8(w2v[u], w);
+        unpack16_int8(wv, w);
       } else {
-        unpack8_half(w2v[u], w);
+        unpack8_half(wv, w);
       }
 #pragma unroll
       for (int e = 0; e < kElems; ++e) acc[e] = fmaf(hv, w[e], acc[e]);
@@ -368,15 +389,19 @@ void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool 
 }
 
 void lm_head(const LmHeadArgs& h, bool int8, int sm_count, cudaStream_t stream, bool pdl) {
-  // Two resident blocks per SM (about 100 registers a thread), each warp streaming 4 rows at a time.
-  constexpr int kRows = 4;
-  const int per_block = kWarps * kRows;
+  // Two resident blocks per SM (about 100 registers a thread), each warp streaming 4 rows at a time
+  // (fp16) or 8 (int8: a 1024-wide row is 64 chunks, so 4 rows of 4 chunks a lane would leave half the
+  // lanes without loads).
+  const int rows = h.rows_per_warp > 0 ? h.rows_per_warp : int8 ? 8 : 4;
+  const int per_block = kWarps * rows;
   const int blocks = std::min((h.gemv.n + per_block - 1) / per_block, 2 * sm_count);
   const size_t smem = static_cast<size_t>(h.gemv.k) * sizeof(float);
-  if (int8) {
-    launch(lm_head_kernel<kRows, true>, blocks, kThreads, smem, stream, pdl, h);
+  if (int8 && rows == 8) {
+    launch(lm_head_kernel<8, true>, blocks, kThreads, smem, stream, pdl, h);
+  } else if (int8) {
+    launch(lm_head_kernel<4, true>, blocks, kThreads, smem, stream, pdl, h);
   } else {
-    launch(lm_head_kernel<kRows, false>, blocks, kThreads, smem, stream, pdl, h);
+    launch(lm_head_kernel<4, false>, blocks, kThreads, smem, stream, pdl, h);
   }
 }
 
@@ -385,19 +410,23 @@ bool ffn_fused_supported(int d, int ffn, bool int8) {
   if (d <= 0 || d % elems != 0 || ffn % kFfnUnits != 0) return false;
   const FfnShape s = ffn_shape(d, int8);
   if (s.spans > kThreads || kThreads % s.spans != 0 || kFfnUnits % s.parts != 0 || s.upp > 16) return false;
-  return static_cast<size_t>(1 + s.parts) * d * sizeof(float) <= 48 * 1024;
+  return ffn_smem(d, int8, true) <= 160 * 1024;
 }
 
 void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl) {
   if (!ffn_fused_supported(a.d, a.ffn, int8)) {
     throw Error(StatusCode::kInvalidArgument, "ffn_fused: d " + std::to_string(a.d) + " not supported");
   }
-  const size_t smem = static_cast<size_t>(1 + ffn_shape(a.d, int8).parts) * a.d * sizeof(float);
+  const size_t smem = ffn_smem(a.d, int8, a.w2_shared);
   const int blocks = a.ffn / kFfnUnits;
+  auto go = [&](auto kernel) {
+    ST_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+    launch(kernel, blocks, kThreads, smem, stream, pdl, a);
+  };
   if (int8) {
-    launch(ffn_kernel<true>, blocks, kThreads, smem, stream, pdl, a);
+    a.w2_shared ? go(ffn_kernel<true, true>) : go(ffn_kernel<true, false>);
   } else {
-    launch(ffn_kernel<false>, blocks, kThreads, smem, stream, pdl, a);
+    a.w2_shared ? go(ffn_kernel<false, true>) : go(ffn_kernel<false, false>);
   }
 }
 

@@ -52,6 +52,17 @@ __device__ __forceinline__ float dot16_int8(const uint4& w, const float* x) {
   return dot4_int8(w.x, xv[0]) + dot4_int8(w.y, xv[1]) + dot4_int8(w.z, xv[2]) + dot4_int8(w.w, xv[3]);
 }
 
+// 16 bytes global -> shared through the async copy unit (no registers), completed by cp_async_wait_all.
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem) {
+  const unsigned int s = static_cast<unsigned int>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(s), "l"(gmem) : "memory");
+}
+
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+
+// This thread's copies have landed (a block barrier must follow before others read them).
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
+
 // The 8 fp16 or 16 int8 weights of a 16-byte load as floats (int8: the exact integers, unscaled).
 __device__ __forceinline__ void unpack8_half(const uint4& w, float (&out)[8]) {
   const __half2* h = reinterpret_cast<const __half2*>(&w);

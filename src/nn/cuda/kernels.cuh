@@ -73,6 +73,7 @@ struct LmHeadArgs {
   float embed_scale = 1.0f;
   int pad = 1;
   float* embed_out = nullptr;
+  int rows_per_warp = 0;  // 0: 4 (fp16) or 8 (int8); 4 for int8 is the layout before 2026-11-27b
 };
 
 // out[0, d) += W2·act(W1·LN(x) + b1) (+ b2, once), the decoder FFN in one launch: block b computes
@@ -94,11 +95,15 @@ struct FfnArgs {
   float ln_eps = 1e-5f;
   Act act = Act::kRelu;
   float* out = nullptr;
+  bool w2_shared = false;  // W2ᵀ rows through shared memory (async copy) instead of registers
 };
 bool ffn_fused_supported(int d, int ffn, bool int8);
 void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl);
 
 void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
+// Shared-memory carveout (percent of the maximum, -1 = the driver's choice) of the launches that follow
+// on this process (device_utils.cuh says why).
+void set_launch_carveout(int percent);
 void lm_head(const LmHeadArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
 
 // Whole greedy decode steps of a pre-LN M2M100/NLLB decoder (decoder head_dim 64, ReLU-style FFN) in
@@ -199,6 +204,8 @@ struct AttentionOutArgs {
   const float* bias = nullptr;
   int n = 0, k = 0;
   float* x = nullptr;
+  bool block_attention = false;  // head_dim 64: the head's attention by the whole block in few registers
+                                 // instead of by one warp (see attention.cu)
   int splits = 0;  // set by attention_out()
 };
 void attention_out(const AttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl);

@@ -505,6 +505,7 @@ struct NmtCudaRunner::Impl {
     h.tokens = tokens();
     h.suppressed = suppressed;
     h.n_suppressed = n_suppressed;
+    h.rows_per_warp = 4;  // this path's layout before 2026-11-27b (the fused path's int8 takes 8)
     kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
   }
 
@@ -554,6 +555,7 @@ struct NmtCudaRunner::Impl {
       f.n = proj.n;
       f.k = proj.k;
       f.x = x;
+      f.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && !int8);
       kern::attention_out(f, proj.int8, stream, pdl);
     };
     kern::AttentionArgs a;
@@ -614,6 +616,7 @@ struct NmtCudaRunner::Impl {
       f.ln_eps = eps;
       f.act = to_act(cf.activation);
       f.out = ffn_sum;
+      f.w2_shared = options.fused_ffn_shared_w2;
       kern::ffn_fused(f, L.fc1.int8, stream, pdl);
     }
     kern::LmHeadArgs h;
@@ -629,6 +632,7 @@ struct NmtCudaRunner::Impl {
     h.embed_scale = embed_scale;
     h.pad = cf.pad_token_id;
     h.embed_out = xs[0];
+    h.rows_per_warp = options.fused_lm_head_rows;
     kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
   }
 
@@ -662,9 +666,17 @@ struct NmtCudaRunner::Impl {
   cudaGraphExec_t decode_graph(int steps) {
     auto it = decode_graphs.find(steps);
     if (it != decode_graphs.end()) return it->second;
-    cudaGraphExec_t g = capture([&] {
-      for (int i = 0; i < steps; ++i) record_step(i == 0);
-    });
+    kern::set_launch_carveout(options.decode_carveout);
+    cudaGraphExec_t g = nullptr;
+    try {
+      g = capture([&] {
+        for (int i = 0; i < steps; ++i) record_step(i == 0);
+      });
+    } catch (...) {
+      kern::set_launch_carveout(-1);
+      throw;
+    }
+    kern::set_launch_carveout(-1);
     decode_graphs.emplace(steps, g);
     return g;
   }
