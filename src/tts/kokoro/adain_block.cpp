@@ -13,42 +13,69 @@ namespace {
 constexpr float kInstanceNormEpsilon = 1e-5f;
 constexpr float kLeakySlope = 0.2f;
 constexpr float kSqrt2 = 1.4142135f;  // the graph's constant divisor
+
+// [frames x channels] → [channels x frames], in tiles so that both sides stay in the cache.
+void transpose_to_rows(const float* x, size_t frames, size_t channels, float* rows) {
+  constexpr size_t kTile = 16;
+  for (size_t f0 = 0; f0 < frames; f0 += kTile) {
+    const size_t f1 = std::min(frames, f0 + kTile);
+    for (size_t c0 = 0; c0 < channels; c0 += kTile) {
+      const size_t c1 = std::min(channels, c0 + kTile);
+      for (size_t c = c0; c < c1; ++c)
+        for (size_t f = f0; f < f1; ++f) rows[c * frames + f] = x[f * channels + c];
+    }
+  }
+}
 }  // namespace
 
 void ada_instance_norm(std::span<const float> x, size_t channels, std::span<const float> gamma_beta,
                        bool channels_first, std::vector<float>* y) {
   const size_t frames = channels == 0 ? 0 : x.size() / channels;
-  // Per-channel sums of `v` ([frames x channels]) in onnxruntime's order for the graph's layout.
-  std::vector<float> row(frames);
-  auto channel_sums = [&](const std::vector<float>& v, std::vector<float>* sums) {
-    sums->assign(channels, 0.0f);
-    if (channels_first) {
-      for (size_t c = 0; c < channels; ++c) {
-        for (size_t f = 0; f < frames; ++f) row[f] = v[f * channels + c];
-        (*sums)[c] = eigen_sum(row.data(), frames, c * frames);
+  const auto n = static_cast<float>(frames);
+  // Per channel: mean = Σx / n, deviation = sqrt(Σ(x − mean)² / n + ε), the sums in onnxruntime's
+  // order for the graph's layout. Every value is the graph's (Sub, Mul, ReduceMean, Add, Sqrt,
+  // Div), only the loops are arranged for the cache.
+  std::vector<float> mean(channels, 0.0f), deviation(channels, 0.0f);
+  if (channels_first) {
+    // The graph's tensor is [channels x frames]: transpose once, then each row is contiguous and
+    // summed in Eigen's order (its alignment offset is c · frames floats), squared in place.
+    std::vector<float> rows(x.size());
+    transpose_to_rows(x.data(), frames, channels, rows.data());
+    for (size_t c = 0; c < channels; ++c) {
+      float* row = rows.data() + c * frames;
+      mean[c] = eigen_sum(row, frames, c * frames) / n;
+      for (size_t f = 0; f < frames; ++f) {
+        const float d = row[f] - mean[c];
+        row[f] = d * d;
       }
-    } else {
-      for (size_t c = 0; c < channels && frames > 0; ++c) (*sums)[c] = v[c];
-      for (size_t f = 1; f < frames; ++f)
-        for (size_t c = 0; c < channels; ++c) (*sums)[c] += v[f * channels + c];
+      deviation[c] = std::sqrt(eigen_sum(row, frames, c * frames) / n + kInstanceNormEpsilon);
     }
-  };
-  const std::vector<float> input(x.begin(), x.end());
-  std::vector<float> mean, variance;
-  channel_sums(input, &mean);
-  for (float& m : mean) m = m / static_cast<float>(frames);
-  std::vector<float> centred(x.size()), squares(x.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    centred[i] = x[i] - mean[i % channels];
-    squares[i] = centred[i] * centred[i];
+  } else {
+    // Time-major: frame by frame per channel, the first frame's value the start of each sum.
+    std::vector<float> squares(channels, 0.0f);
+    for (size_t f = 0; f < frames; ++f) {
+      const float* v = x.data() + f * channels;
+      for (size_t c = 0; c < channels; ++c) mean[c] = f == 0 ? v[c] : mean[c] + v[c];
+    }
+    for (float& m : mean) m = m / n;
+    for (size_t f = 0; f < frames; ++f) {
+      const float* v = x.data() + f * channels;
+      for (size_t c = 0; c < channels; ++c) {
+        const float d = v[c] - mean[c];
+        squares[c] = f == 0 ? d * d : squares[c] + d * d;
+      }
+    }
+    for (size_t c = 0; c < channels; ++c)
+      deviation[c] = std::sqrt(squares[c] / n + kInstanceNormEpsilon);
   }
-  channel_sums(squares, &variance);
-  for (float& v : variance) v = std::sqrt(v / static_cast<float>(frames) + kInstanceNormEpsilon);
   y->resize(x.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    const size_t c = i % channels;
-    const float normed = centred[i] / variance[c];
-    (*y)[i] = (gamma_beta[c] + 1.0f) * normed + gamma_beta[channels + c];
+  for (size_t f = 0; f < frames; ++f) {
+    const float* v = x.data() + f * channels;
+    float* out = y->data() + f * channels;
+    for (size_t c = 0; c < channels; ++c) {
+      const float normed = (v[c] - mean[c]) / deviation[c];  // a division, as the graph's Div
+      out[c] = (gamma_beta[c] + 1.0f) * normed + gamma_beta[channels + c];
+    }
   }
 }
 

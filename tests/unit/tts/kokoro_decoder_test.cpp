@@ -1,5 +1,6 @@
 // The Kokoro decoder's pieces that can be checked on their own: the stride-2 curve convolution
-// (F0_conv / N_conv) on hand-computed values, and, on the installed model (skipped without it),
+// (F0_conv / N_conv) on hand-computed values, the AdaIN instance norm against the graph's
+// step-by-step arithmetic, and, on the installed model (skipped without it),
 // the decoder's block structure, its argument checks, and forward() from several threads at once.
 // Parity with onnxruntime is tests/parity/kokoro_decoder_parity_test.cpp.
 #include <gtest/gtest.h>
@@ -13,7 +14,9 @@
 #include <vector>
 
 #include "models/model_store.h"
+#include "tts/kokoro/adain_block.h"
 #include "tts/kokoro/decoder.h"
+#include "tts/kokoro/duration_predictor.h"
 #include "tts/kokoro/frame_features.h"
 #include "tts/kokoro/kokoro_weights.h"
 
@@ -35,7 +38,8 @@ TEST(KokoroCurveDownsampler, StrideTwoWithPaddingAndIntegerBias) {
   EXPECT_EQ(biased[0], static_cast<float>(254) * x_scale);
   EXPECT_EQ(biased[1], static_cast<float>(1189) * x_scale);
   // An odd length gives (n + 1) / 2 outputs; the last reads padding on its right.
-  EXPECT_EQ(CurveDownsampler(w, 0, 1.0f, 0.0f).forward(std::vector<float>{0, 1, 2, 3, 4}).size(), 3u);
+  EXPECT_EQ(CurveDownsampler(w, 0, 1.0f, 0.0f).forward(std::vector<float>{0, 1, 2, 3, 4}).size(),
+            3u);
 }
 
 TEST(KokoroCurveDownsampler, PaddingAddsNothingWhateverTheZeroPoints) {
@@ -47,6 +51,62 @@ TEST(KokoroCurveDownsampler, PaddingAddsNothingWhateverTheZeroPoints) {
   ASSERT_EQ(y.size(), 1u);
   const float scale = (4.0f / 255.0f) * 0.5f;
   EXPECT_EQ(y[0], static_cast<float>(-825) * scale);
+}
+
+// The instance norm as the graph writes it, step by step on whole tensors (the first version of
+// ada_instance_norm): ReduceMean → Sub → Mul → ReduceMean → Add ε → Sqrt → Div, then (1 + γ)·n + β.
+std::vector<float> instance_norm_reference(const std::vector<float>& x, size_t channels,
+                                           const std::vector<float>& gamma_beta,
+                                           bool channels_first) {
+  const size_t frames = x.size() / channels;
+  auto channel_sums = [&](const std::vector<float>& v) {
+    std::vector<float> sums(channels, 0.0f), row(frames);
+    for (size_t c = 0; c < channels; ++c) {
+      if (channels_first) {
+        for (size_t f = 0; f < frames; ++f) row[f] = v[f * channels + c];
+        sums[c] = eigen_sum(row.data(), frames, c * frames);
+      } else {
+        sums[c] = v[c];
+        for (size_t f = 1; f < frames; ++f) sums[c] += v[f * channels + c];
+      }
+    }
+    return sums;
+  };
+  std::vector<float> mean = channel_sums(x);
+  for (float& m : mean) m = m / static_cast<float>(frames);
+  std::vector<float> centred(x.size()), squares(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    centred[i] = x[i] - mean[i % channels];
+    squares[i] = centred[i] * centred[i];
+  }
+  std::vector<float> deviation = channel_sums(squares);
+  for (float& d : deviation) d = std::sqrt(d / static_cast<float>(frames) + 1e-5f);
+  std::vector<float> y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const size_t c = i % channels;
+    y[i] = (gamma_beta[c] + 1.0f) * (centred[i] / deviation[c]) + gamma_beta[channels + c];
+  }
+  return y;
+}
+
+TEST(KokoroInstanceNorm, CacheFriendlyLoopsKeepEveryBit) {
+  // Sizes around the transpose's tiles and Eigen's packets; values with a large common offset,
+  // where a changed summation order shows in the last bits.
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (size_t channels : {1, 3, 16, 17, 66}) {
+    for (size_t frames : {1, 2, 5, 16, 33, 130}) {
+      std::vector<float> x(frames * channels), gamma_beta(2 * channels);
+      for (float& v : x) v = 3.0f + normal(rng);
+      for (float& v : gamma_beta) v = normal(rng);
+      for (bool channels_first : {false, true}) {
+        std::vector<float> y;
+        ada_instance_norm(x, channels, gamma_beta, channels_first, &y);
+        EXPECT_EQ(y, instance_norm_reference(x, channels, gamma_beta, channels_first))
+            << channels << " channels, " << frames << " frames, channels_first " << channels_first;
+      }
+    }
+  }
 }
 
 std::string model_path() {
