@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "models/model_store.h"
@@ -167,6 +168,30 @@ TEST_F(KokoroGeneratorModel, ShapesAndErrors) {
   EXPECT_FALSE(generator.forward(x, frames2, std::vector<float>(frames2 - 1), style).is_ok());
   EXPECT_FALSE(generator.forward(x, frames2, f0, std::vector<float>(100)).is_ok());
   EXPECT_FALSE(generator.forward(std::vector<float>(10), frames2, f0, style).is_ok());
+}
+
+// forward() is const and keeps no state: two threads at once get what one thread gets.
+TEST_F(KokoroGeneratorModel, ForwardFromTwoThreads) {
+  const KokoroGenerator generator(*weights_);
+  const size_t frames2 = 4;
+  std::vector<float> x(frames2 * KokoroGenerator::kInputChannels), f0(frames2, 220.0f),
+      style(256, -0.05f);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.02f * static_cast<float>(i % 31) - 0.3f;
+  auto reference = generator.forward(x, frames2, f0, style);
+  ASSERT_TRUE(reference.is_ok());
+  std::vector<float> results[2];
+  std::thread threads[2];
+  for (int t = 0; t < 2; ++t) {
+    threads[t] = std::thread([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        auto audio = generator.forward(x, frames2, f0, style);
+        if (audio.is_ok()) results[t] = *audio;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(results[0], *reference);
+  EXPECT_EQ(results[1], *reference);
 }
 
 }  // namespace
