@@ -80,13 +80,18 @@ def with_outputs(model: bytes, names: list[str]) -> bytes:
         if number != 7:  # ModelProto.graph
             out += raw
             continue
-        infos = {}
+        infos, outputs = {}, set()
         for g_number, _, _, g_payload in fields(payload):
-            if g_number == 13:  # GraphProto.value_info
+            if g_number in (12, 13):  # GraphProto.output, GraphProto.value_info
                 name = next(p for n, _, _, p in fields(g_payload) if n == 1).decode()
-                infos[name] = g_payload
+                if g_number == 12:
+                    outputs.add(name)
+                else:
+                    infos[name] = g_payload
         extra = bytearray()
         for name in names:
+            if name in outputs:  # already a graph output (the waveform, "audio")
+                continue
             # A value without a value_info still gets a name-and-float-type output.
             info = infos.get(name) or (length_delimited(1, name.encode()) +
                                        length_delimited(2, length_delimited(1, varint(1 << 3) + varint(1))))

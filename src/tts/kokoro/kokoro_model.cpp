@@ -136,6 +136,7 @@ Result<KokoroModel::Prepared> KokoroModel::prepare(std::span<const int64_t> toke
   p.x = std::move(decoded->x);
   p.source = m.generator.source(curves->f0);
   p.style.assign(style.begin(), style.end());
+  p.durations = std::move(predicted->durations);
   if (timing) timing->decoder_ms = ms_since(t0);
   if (stop.stop_requested()) return cancelled();
   return p;

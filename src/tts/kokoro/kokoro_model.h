@@ -65,6 +65,7 @@ class KokoroModel {
     std::vector<float> x;        // [frames2 x 512]: the generator's input
     std::vector<float> source;   // [kSamplesPerFrame · frames2]: the harmonic source
     std::vector<float> style;    // the 256-value style row
+    std::vector<int64_t> durations;  // frames (25 ms) per token, the padding included
   };
   static constexpr size_t kSamplesPerFrame = 300;
   Result<Prepared> prepare(std::span<const int64_t> tokens, std::span<const float> style_table,
