@@ -329,7 +329,9 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
   }
   float4* mine = reinterpret_cast<float4*>(red + part * f.d + c * kElems);
 #pragma unroll
-  for (int e = 0; e < kElems / 4; ++e) mine[e] = make_float4(acc[4 * e], acc[4 * e + 1], acc[4 * e + 2], acc[4 * e + 3]);
+  for (int e = 0; e < kElems / 4; ++e) {
+    mine[e] = make_float4(acc[4 * e], acc[4 * e + 1], acc[4 * e + 2], acc[4 * e + 3]);
+  }
   __syncthreads();
   for (int i = threadIdx.x * 4; i < f.d; i += kThreads * 4) {
     float4 s = *reinterpret_cast<const float4*>(red + i);

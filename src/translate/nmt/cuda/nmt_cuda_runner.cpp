@@ -1,28 +1,28 @@
 // NmtCudaRunner: the encoder (cuBLAS GEMMs over [source_len, d] plus our attention/norm kernels) and
-// the greedy decoder (our GEMV/attention kernels, argmax on the device). Pre-LN NLLB/M2M100 decoders
-// run N steps in one persistent cooperative kernel (grid barriers between phases); other models as
-// CUDA graphs of 8 launches per layer plus the embedding and the LM head, captured once and replayed.
-// Both read the position and token from device memory (DecodeControl), so a sentence costs one
-// host→device copy of its setup, one encoder graph, one or a few decode launches and a copy of the tokens.
+// the greedy decoder (our GEMV/attention kernels, argmax on the device; the steps are recorded in
+// nmt_cuda_decode.cpp): decode steps run as CUDA graphs captured once and replayed (or, opt-in, one
+// persistent cooperative kernel). Both read the position and token from device memory (DecodeControl),
+// so a sentence costs one host→device copy of its setup, one encoder graph, one or a few decode
+// launches and a copy of the tokens.
 #include "translate/nmt/nmt_cuda_runner.h"
 
-#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <map>
 
 #include "nn/cuda/check.cuh"
 #include "nn/cuda/kernels.cuh"
 #include "nn/safetensors/safetensors.h"
+#include "translate/nmt/cuda/nmt_cuda_runner_impl.h"
 #include "translate/nmt/cuda/nmt_cuda_weights.h"
 
 namespace stream_tts {
 
-namespace kern = nn::cuda;
 using nmt_cuda::DeviceLinear;
+using nmt_cuda::kControlInts;
+using nmt_cuda::to_act;
 
 std::string nmt_cuda_device_problem(int device) {
   int count = 0;
@@ -34,699 +34,248 @@ std::string nmt_cuda_device_problem(int device) {
   return {};
 }
 
-namespace {
-
-kern::Act to_act(nn::cpu::Activation a) {
-  switch (a) {
-    case nn::cpu::Activation::kRelu: return kern::Act::kRelu;
-    case nn::cpu::Activation::kGelu: return kern::Act::kGelu;
-    case nn::cpu::Activation::kGeluTanh: return kern::Act::kGeluTanh;
-    case nn::cpu::Activation::kSilu: return kern::Act::kSilu;
+void NmtCudaRunner::Impl::init() {
+  const NmtConfig& cf = c();
+  if (cf.d_model % 16 != 0 || cf.encoder_ffn_dim % 16 != 0 || cf.decoder_ffn_dim % 16 != 0) {
+    throw Error(StatusCode::kInvalidArgument, "nmt cuda: d_model and ffn dims must be multiples of 16");
   }
-  return kern::Act::kNone;
+  if (cf.d_model % cf.encoder_heads != 0 || cf.d_model % cf.decoder_heads != 0) {
+    throw Error(StatusCode::kInvalidArgument, "nmt cuda: d_model must divide into the attention heads");
+  }
+  ST_CUDA_CHECK(cudaSetDevice(options.device));
+  cudaDeviceProp prop{};
+  ST_CUDA_CHECK(cudaGetDeviceProperties(&prop, options.device));
+  sm_count = prop.multiProcessorCount;
+  device_name = prop.name;
+  if (prop.major < 9) options.programmatic_launch = false;  // griddepcontrol needs sm_90
+  ST_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  int8 = options.weights == NmtCudaWeights::kInt8;
+  w = nmt_cuda::upload_nmt_weights(*model, int8, arena, stream);
+
+  const int d = cf.d_model, ffn = std::max(cf.encoder_ffn_dim, cf.decoder_ffn_dim);
+  const int layers = cf.decoder_layers;
+  // Rounded up to the GEMM's 32-row tiles, which read (never use) rows past the sentence.
+  max_src = (std::max(1, options.max_source_tokens) + 31) / 32 * 32;
+  use_cublas = options.encoder_cublas;
+  step_capacity = std::max(1, options.max_decoder_tokens);
+  cap = step_capacity + std::max(1, options.steps_per_launch) + 1;
+  const size_t s = max_src;
+  enc_x = arena.alloc_n<float>(s * d);
+  enc_qkv = arena.alloc_n<float>(s * 3 * d);
+  enc_y = arena.alloc_n<float>(s * d);
+  enc_f = arena.alloc_n<float>(s * ffn);
+  ckv = arena.alloc_n<float>(s * 2 * d * layers);
+  enc_h = arena.alloc_n<uint16_t>(s * d);
+  enc_a = arena.alloc_n<uint16_t>(s * d);
+  enc_fh = arena.alloc_n<uint16_t>(s * ffn);
+  if (int8) {
+    // The encoder runs [source_len × d] GEMMs on fp16 operands: dequantize its int8 weights once
+    // here (the same fp16 values a per-call dequantization would give) instead of every sentence.
+    auto keep_fp16 = [&](DeviceLinear& l) {
+      l.w16 = arena.alloc_n<uint16_t>(static_cast<size_t>(l.n) * l.k);
+      kern::dequantize_rows_int8(static_cast<const int8_t*>(l.w), l.scale, l.n, l.k, l.w16, stream);
+    };
+    for (auto& L : w.encoder) {
+      for (DeviceLinear* l : {&L.qkv, &L.out, &L.fc1, &L.fc2}) keep_fp16(*l);
+    }
+    keep_fp16(w.cross_kv);
+    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+  }
+  dec_x = arena.alloc_n<float>(d);
+  dec_q = arena.alloc_n<float>(d);
+  dec_qc = arena.alloc_n<float>(d);
+  dec_a = arena.alloc_n<float>(d);
+  dec_f = arena.alloc_n<float>(ffn);
+  logits = arena.alloc_n<float>(cf.decoder_vocab_size);
+  for (int l = 0; l < layers; ++l) {
+    kc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
+    vc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
+  }
+  init_fused();
+  ctl = arena.alloc_n<int>(ctl_ints());
+  std::vector<int> sup;
+  for (int id : cf.suppressed_token_ids) {
+    if (id >= 0 && id < cf.decoder_vocab_size) sup.push_back(id);
+  }
+  n_suppressed = static_cast<int>(sup.size());
+  suppressed = arena.alloc_n<int>(std::max<size_t>(1, sup.size()));
+  if (!sup.empty()) {
+    ST_CUDA_CHECK(cudaMemcpyAsync(suppressed, sup.data(), sup.size() * sizeof(int), cudaMemcpyHostToDevice, stream));
+    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+  }
+  if (options.persistent_decode && prop.major >= 9) init_persistent(ffn);
+  ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_ctl), ctl_ints() * sizeof(int)));
+  ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_logits), cf.decoder_vocab_size * sizeof(float)));
+  ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_token), sizeof(int)));
+  ST_CUBLAS_CHECK(cublasCreate(&cublas));
+  ST_CUBLAS_CHECK(cublasSetStream(cublas, stream));
+  constexpr size_t kWorkspace = size_t{32} << 20;  // set explicitly so that graph capture never allocates
+  ST_CUBLAS_CHECK(cublasSetWorkspace(cublas, arena.alloc(kWorkspace), kWorkspace));
+  ST_CUBLAS_CHECK(cublasSetMathMode(cublas, CUBLAS_DEFAULT_MATH));
+  // The arena's zero-fills and the legacy-stream copies above must land before our stream's work.
+  ST_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
-// Layout of the control area (ints): DecodeControl, then source ids, forced tokens, decoder tokens.
-constexpr int kControlInts = 8;
-static_assert(sizeof(kern::DecodeControl) <= kControlInts * sizeof(int));
-
-}  // namespace
-
-struct NmtCudaRunner::Impl {
-  std::shared_ptr<const NmtModel> model;
-  NmtCudaOptions options;
-  bool int8 = false;
-  int sm_count = 0;
-  std::string device_name;
-  cudaStream_t stream = nullptr;
-  cublasHandle_t cublas = nullptr;
-  nmt_cuda::DeviceArena arena;
-  nmt_cuda::DeviceWeights w;
-  int max_src = 0, cap = 0;
-  bool use_cublas = true;  // encoder GEMMs: cuBLAS (default) or our WMMA kernel
-  // Encoder workspaces ([max_src, ·]).
-  float *enc_x = nullptr, *enc_qkv = nullptr, *enc_y = nullptr, *enc_f = nullptr, *ckv = nullptr;
-  uint16_t *enc_h = nullptr, *enc_a = nullptr, *enc_fh = nullptr;
-  // Decoder workspaces.
-  float *dec_x = nullptr, *dec_q = nullptr, *dec_qc = nullptr, *dec_a = nullptr, *dec_f = nullptr, *logits = nullptr;
-  std::vector<float*> kc, vc;
-  // Fused decode layers (record_step_fused): the residual stream in two buffers (layer l reads
-  // xs[l % 2] + ffn_sum, writes xs[(l + 1) % 2]), the FFN's atomic sums, W2ᵀ of every decoder layer.
-  bool fused = false;
-  float* xs[2] = {nullptr, nullptr};
-  float* ffn_sum = nullptr;
-  std::vector<void*> fc2_t;
-  int* ctl = nullptr;  // device control area
-  int* suppressed = nullptr;
-  int n_suppressed = 0;
-  int* host_ctl = nullptr;       // pinned mirror of the control area
-  float* host_logits = nullptr;  // pinned
-  int* host_token = nullptr;     // pinned
-  std::map<int, cudaGraphExec_t> encoder_graphs, decode_graphs;
-  // Persistent decode kernel (0 blocks = not used).
-  int persistent_grid = 0, persistent_max_k = 0;
-  kern::PersistentDecodeArgs persistent;
-  int source_len = 0, decoder_len = 0, step_capacity = 0;
-
-  int ctl_ints() const { return kControlInts + max_src + cap + cap + 1; }
-  kern::DecodeControl* control() const { return reinterpret_cast<kern::DecodeControl*>(ctl); }
-  int* src_ids() const { return ctl + kControlInts; }
-  int* forced() const { return ctl + kControlInts + max_src; }
-  int* tokens() const { return ctl + kControlInts + max_src + cap; }
-
-  const NmtConfig& c() const { return model->config; }
-
-  ~Impl() {
-    for (auto& [n, g] : encoder_graphs) cudaGraphExecDestroy(g);
-    for (auto& [n, g] : decode_graphs) cudaGraphExecDestroy(g);
-    if (cublas != nullptr) cublasDestroy(cublas);
-    if (host_ctl != nullptr) cudaFreeHost(host_ctl);
-    if (host_logits != nullptr) cudaFreeHost(host_logits);
-    if (host_token != nullptr) cudaFreeHost(host_token);
-    if (stream != nullptr) cudaStreamDestroy(stream);
+// Runs `steps` decode steps (persistent kernel, or the captured graph of that many steps).
+void NmtCudaRunner::Impl::launch_decode(int steps) {
+  if (persistent_grid > 0) {
+    persistent.steps = steps;
+    kern::decode_persistent(persistent, int8, persistent_grid, persistent_max_k, stream);
+    return;
   }
+  ST_CUDA_CHECK(cudaGraphLaunch(decode_graph(steps), stream));
+}
 
-  void init() {
-    const NmtConfig& cf = c();
-    if (cf.d_model % 16 != 0 || cf.encoder_ffn_dim % 16 != 0 || cf.decoder_ffn_dim % 16 != 0) {
-      throw Error(StatusCode::kInvalidArgument, "nmt cuda: d_model and ffn dims must be multiples of 16");
-    }
-    if (cf.d_model % cf.encoder_heads != 0 || cf.d_model % cf.decoder_heads != 0) {
-      throw Error(StatusCode::kInvalidArgument, "nmt cuda: d_model must divide into the attention heads");
-    }
-    ST_CUDA_CHECK(cudaSetDevice(options.device));
-    cudaDeviceProp prop{};
-    ST_CUDA_CHECK(cudaGetDeviceProperties(&prop, options.device));
-    sm_count = prop.multiProcessorCount;
-    device_name = prop.name;
-    if (prop.major < 9) options.programmatic_launch = false;  // griddepcontrol needs sm_90
-    ST_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    int8 = options.weights == NmtCudaWeights::kInt8;
-    w = nmt_cuda::upload_nmt_weights(*model, int8, arena, stream);
-
-    const int d = cf.d_model, ffn = std::max(cf.encoder_ffn_dim, cf.decoder_ffn_dim);
-    const int layers = cf.decoder_layers;
-    // Rounded up to the GEMM's 32-row tiles, which read (never use) rows past the sentence.
-    max_src = (std::max(1, options.max_source_tokens) + 31) / 32 * 32;
-    use_cublas = options.encoder_cublas;
-    step_capacity = std::max(1, options.max_decoder_tokens);
-    cap = step_capacity + std::max(1, options.steps_per_launch) + 1;
-    const size_t s = max_src;
-    enc_x = arena.alloc_n<float>(s * d);
-    enc_qkv = arena.alloc_n<float>(s * 3 * d);
-    enc_y = arena.alloc_n<float>(s * d);
-    enc_f = arena.alloc_n<float>(s * ffn);
-    ckv = arena.alloc_n<float>(s * 2 * d * layers);
-    enc_h = arena.alloc_n<uint16_t>(s * d);
-    enc_a = arena.alloc_n<uint16_t>(s * d);
-    enc_fh = arena.alloc_n<uint16_t>(s * ffn);
-    if (int8) {
-      // The encoder runs [source_len × d] GEMMs on fp16 operands: dequantize its int8 weights once
-      // here (the same fp16 values a per-call dequantization would give) instead of every sentence.
-      auto keep_fp16 = [&](DeviceLinear& l) {
-        l.w16 = arena.alloc_n<uint16_t>(static_cast<size_t>(l.n) * l.k);
-        kern::dequantize_rows_int8(static_cast<const int8_t*>(l.w), l.scale, l.n, l.k, l.w16, stream);
-      };
-      for (auto& L : w.encoder) {
-        for (DeviceLinear* l : {&L.qkv, &L.out, &L.fc1, &L.fc2}) keep_fp16(*l);
-      }
-      keep_fp16(w.cross_kv);
-      ST_CUDA_CHECK(cudaStreamSynchronize(stream));
-    }
-    dec_x = arena.alloc_n<float>(d);
-    dec_q = arena.alloc_n<float>(d);
-    dec_qc = arena.alloc_n<float>(d);
-    dec_a = arena.alloc_n<float>(d);
-    dec_f = arena.alloc_n<float>(ffn);
-    logits = arena.alloc_n<float>(cf.decoder_vocab_size);
-    for (int l = 0; l < layers; ++l) {
-      kc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
-      vc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
-    }
-    init_fused();
-    ctl = arena.alloc_n<int>(ctl_ints());
-    std::vector<int> sup;
-    for (int id : cf.suppressed_token_ids) {
-      if (id >= 0 && id < cf.decoder_vocab_size) sup.push_back(id);
-    }
-    n_suppressed = static_cast<int>(sup.size());
-    suppressed = arena.alloc_n<int>(std::max<size_t>(1, sup.size()));
-    if (!sup.empty()) {
-      ST_CUDA_CHECK(cudaMemcpyAsync(suppressed, sup.data(), sup.size() * sizeof(int), cudaMemcpyHostToDevice, stream));
-      ST_CUDA_CHECK(cudaStreamSynchronize(stream));
-    }
-    if (options.persistent_decode && prop.major >= 9) init_persistent(ffn);
-    ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_ctl), ctl_ints() * sizeof(int)));
-    ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_logits), cf.decoder_vocab_size * sizeof(float)));
-    ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_token), sizeof(int)));
-    ST_CUBLAS_CHECK(cublasCreate(&cublas));
-    ST_CUBLAS_CHECK(cublasSetStream(cublas, stream));
-    constexpr size_t kWorkspace = size_t{32} << 20;  // set explicitly so that graph capture never allocates
-    ST_CUBLAS_CHECK(cublasSetWorkspace(cublas, arena.alloc(kWorkspace), kWorkspace));
-    ST_CUBLAS_CHECK(cublasSetMathMode(cublas, CUBLAS_DEFAULT_MATH));
-    // The arena's zero-fills and the legacy-stream copies above must land before our stream's work.
-    ST_CUDA_CHECK(cudaDeviceSynchronize());
+// y[rows, l.n] (row stride ldy) = x[rows, l.k] · Wᵀ, fp16 operands.
+void NmtCudaRunner::Impl::gemm(const DeviceLinear& l, const uint16_t* x, int rows, float* y, int ldy) {
+  const void* weights = l.int8 ? static_cast<const void*>(l.w16) : l.w;  // int8: the fp16 copy (init)
+  if (!use_cublas) {
+    kern::gemm_small_m(x, static_cast<const uint16_t*>(weights), rows, l.n, l.k, y, ldy, stream);
+    return;
   }
+  const float one = 1.0f, zero = 0.0f;
+  ST_CUBLAS_CHECK(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, l.n, rows, l.k, &one, weights, CUDA_R_16F, l.k, x,
+                               CUDA_R_16F, l.k, &zero, y, CUDA_R_32F, ldy, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
 
-  // Buffers of the fused decode layers, when the model is one they handle.
-  void init_fused() {
-    const NmtConfig& cf = c();
-    const int d = cf.d_model, ffn = cf.decoder_ffn_dim;
-    if (!options.fused_decode || !options.warp_attention || !cf.normalize_before || cf.arch == NmtArch::kMarian ||
-        cf.decoder_head_dim() != 64 || cf.decoder_layers == 0 || !kern::ffn_fused_supported(d, ffn, int8)) {
-      return;
-    }
-    fused = true;
-    xs[0] = arena.alloc_n<float>(d);
-    xs[1] = arena.alloc_n<float>(d);
-    ffn_sum = arena.alloc_n<float>(d);
-    for (const nmt_cuda::DeviceLayer& L : w.decoder) {
-      void* t = arena.alloc(static_cast<size_t>(L.fc2.n) * L.fc2.k * (int8 ? 1 : 2));
-      kern::transpose(L.fc2.w, L.fc2.n, L.fc2.k, int8 ? 1 : 2, t, stream);
-      fc2_t.push_back(t);
-    }
-    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
-  }
-
-  // The persistent decode kernel's arguments, when the model is one it handles.
-  void init_persistent(int ffn) {
-    const NmtConfig& cf = c();
-    const int d = cf.d_model, layers = cf.decoder_layers;
-    if (!cf.normalize_before || cf.arch == NmtArch::kMarian || cf.decoder_head_dim() != 64 || layers == 0) return;
-    const int max_len = std::max(cap, max_src);
-    const int grid = kern::decode_persistent_grid(int8, sm_count, std::max(d, ffn), max_len);
-    if (grid <= 0 || cf.decoder_heads > grid * 8) return;
-    auto lin = [&](const DeviceLinear& l) {
-      kern::DecodeLinear o;
-      o.w = l.w;
-      o.scale = l.scale;
-      o.bias = l.bias;
-      o.n = l.n;
-      o.k = l.k;
-      o.rows = kern::decode_persistent_rows(l.n, grid);
-      return o;
-    };
-    std::vector<kern::DecodeLayer> host(layers);
-    for (int l = 0; l < layers; ++l) {
-      const nmt_cuda::DeviceLayer& L = w.decoder[l];
-      kern::DecodeLayer& o = host[l];
-      o.qkv = lin(L.qkv);
-      o.out = lin(L.out);
-      o.cross_q = lin(L.cross_q);
-      o.cross_out = lin(L.cross_out);
-      o.fc1 = lin(L.fc1);
-      o.fc2 = lin(L.fc2);
-      o.self_gamma = L.self_norm.gamma;
-      o.self_beta = L.self_norm.beta;
-      o.cross_gamma = L.cross_norm.gamma;
-      o.cross_beta = L.cross_norm.beta;
-      o.final_gamma = L.final_norm.gamma;
-      o.final_beta = L.final_norm.beta;
-      o.k_cache = kc[l];
-      o.v_cache = vc[l];
-      o.cross_k = ckv + static_cast<size_t>(2 * d) * l;
-      o.cross_v = ckv + static_cast<size_t>(2 * d) * l + d;
-      o.cross_k_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l;
-      o.cross_v_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l + d;
-    }
-    auto* dev_layers = arena.alloc_n<kern::DecodeLayer>(layers);
-    ST_CUDA_CHECK(cudaMemcpyAsync(dev_layers, host.data(), layers * sizeof(kern::DecodeLayer), cudaMemcpyHostToDevice,
-                                  stream));
-    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
-    kern::PersistentDecodeArgs& p = persistent;
-    p.layers = dev_layers;
-    p.n_layers = layers;
-    p.d = d;
-    p.heads = cf.decoder_heads;
-    p.cross_stride = 2 * d * layers;
-    p.max_len = max_len;
-    p.eps = cf.layer_norm_eps;
-    p.attn_scale = 1.0f / std::sqrt(static_cast<float>(cf.decoder_head_dim()));
-    p.act = to_act(cf.activation);
-    p.embed = w.decoder_embed;
-    p.embed_scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
-    float* positions = arena.alloc_n<float>(static_cast<size_t>(cap) * d);
-    kern::m2m100_positions(positions, cap, d, cf.pad_token_id, stream);
-    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
-    p.positions = positions;
-    p.pad = cf.pad_token_id;
-    p.final_gamma = w.decoder_norm.gamma;
-    p.final_beta = w.decoder_norm.beta;
-    p.lm_head = lin(w.lm_head);
-    p.lm_head.rows = 4;  // as the kernel's LM head phase
-    p.x = dec_x;
-    p.q = dec_q;
-    p.qc = dec_qc;
-    p.attn = dec_a;
-    p.f = dec_f;
-    p.logits = logits;
-    p.control = control();
-    p.forced = forced();
-    p.tokens = tokens();
-    p.suppressed = suppressed;
-    p.n_suppressed = n_suppressed;
-    p.block_best = arena.alloc_n<unsigned long long>(grid);
-    p.barrier = arena.alloc_n<unsigned int>(2);
-    p.flags = (options.persistent_cg_barrier ? kern::kPersistentCgBarrier : 0) |
-              (options.persistent_prefetch ? kern::kPersistentPrefetch : 0) |
-              (options.persistent_barriers_only ? kern::kPersistentBarriersOnly : 0);
-    persistent_grid = grid;
-    persistent_max_k = std::max(d, ffn);
-  }
-
-  // Runs `steps` decode steps (persistent kernel, or the captured graph of that many steps).
-  void launch_decode(int steps) {
-    if (persistent_grid > 0) {
-      persistent.steps = steps;
-      kern::decode_persistent(persistent, int8, persistent_grid, persistent_max_k, stream);
-      return;
-    }
-    ST_CUDA_CHECK(cudaGraphLaunch(decode_graph(steps), stream));
-  }
-
-  // y[rows, l.n] (row stride ldy) = x[rows, l.k] · Wᵀ, fp16 operands.
-  void gemm(const DeviceLinear& l, const uint16_t* x, int rows, float* y, int ldy) {
-    const void* weights = l.int8 ? static_cast<const void*>(l.w16) : l.w;  // int8: the fp16 copy (init)
-    if (!use_cublas) {
-      kern::gemm_small_m(x, static_cast<const uint16_t*>(weights), rows, l.n, l.k, y, ldy, stream);
-      return;
-    }
-    const float one = 1.0f, zero = 0.0f;
-    ST_CUBLAS_CHECK(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, l.n, rows, l.k, &one, weights, CUDA_R_16F, l.k, x,
-                                 CUDA_R_16F, l.k, &zero, y, CUDA_R_32F, ldy, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-  }
-
-  void record_encoder(int s) {
-    const NmtConfig& cf = c();
-    const int d = cf.d_model, heads = cf.encoder_heads, hd = cf.encoder_head_dim();
-    const bool pre = cf.normalize_before;
-    const kern::Act act = to_act(cf.activation);
-    kern::EmbedArgs e;
-    e.table = w.encoder_embed;
-    e.scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
-    e.tokens = src_ids();
-    e.rows = s;
-    e.d = d;
-    e.marian = cf.arch == NmtArch::kMarian;
-    e.pad = cf.pad_token_id;
-    e.out = enc_x;
-    kern::embed(e, stream, false);
-    auto norm = [&](const float* y, const float* bias, const nmt_cuda::DeviceNorm* n, bool write_back) {
-      kern::ResidualNormArgs r;
-      r.x = enc_x;
-      r.y = y;
-      r.bias = bias;
-      r.gamma = n != nullptr ? n->gamma : nullptr;
-      r.beta = n != nullptr ? n->beta : nullptr;
-      r.eps = cf.layer_norm_eps;
-      r.write_back = write_back;
-      r.out_half = enc_h;
-      r.rows = s;
-      r.d = d;
-      kern::residual_norm(r, stream, false);
-    };
-    // enc_h = the first block's input: LN(x) (pre-LN) or x itself.
-    norm(nullptr, nullptr, pre && !w.encoder.empty() ? &w.encoder[0].self_norm : nullptr, false);
-    for (size_t i = 0; i < w.encoder.size(); ++i) {
-      const nmt_cuda::DeviceLayer& L = w.encoder[i];
-      gemm(L.qkv, enc_h, s, enc_qkv, 3 * d);
-      kern::AttentionArgs a;
-      a.q = enc_qkv;
-      a.q_stride = 3 * d;
-      a.q_bias = L.qkv.bias;
-      a.k = enc_qkv + d;
-      a.v = enc_qkv + 2 * d;
-      a.kv_stride = 3 * d;
-      a.k_bias = L.qkv.bias + d;
-      a.v_bias = L.qkv.bias + 2 * d;
-      a.len_add = s;
-      a.max_len = s;
-      a.heads = heads;
-      a.head_dim = hd;
-      a.rows = s;
-      a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
-      a.out = enc_a;
-      a.out_stride = d;
-      a.out_half = true;
-      kern::attention(a, stream, false);
-      gemm(L.out, enc_a, s, enc_y, d);
-      norm(enc_y, L.out.bias, pre ? &L.final_norm : &L.self_norm, !pre);
-      gemm(L.fc1, enc_h, s, enc_f, L.fc1.n);
-      kern::bias_act_to_half(enc_f, L.fc1.bias, act, s, L.fc1.n, enc_fh, stream);
-      gemm(L.fc2, enc_fh, s, enc_y, d);
-      const nmt_cuda::DeviceNorm* next =
-          pre ? (i + 1 < w.encoder.size() ? &w.encoder[i + 1].self_norm : &w.encoder_norm) : &L.final_norm;
-      norm(enc_y, L.fc2.bias, next, !pre);
-    }
-    // Cross-attention K/V of every decoder layer in one GEMM (biases are added by the attention kernel).
-    gemm(w.cross_kv, enc_h, s, ckv, w.cross_kv.n);
-  }
-
-  void record_step(bool first) {
-    if (fused) {
-      record_step_fused(first);
-      return;
-    }
-    const NmtConfig& cf = c();
-    const int d = cf.d_model, heads = cf.decoder_heads, hd = cf.decoder_head_dim();
-    const bool pre = cf.normalize_before;
-    const bool pdl = options.programmatic_launch;
-    const float eps = cf.layer_norm_eps;
-    const int layers = cf.decoder_layers;
-    kern::EmbedArgs e;
-    e.table = w.decoder_embed;
-    e.scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
-    e.tokens = tokens();
-    e.step = &control()->step;
-    e.rows = 1;
-    e.d = d;
-    e.marian = cf.arch == NmtArch::kMarian;
-    e.pad = cf.pad_token_id;
-    e.out = dec_x;
-    kern::embed(e, stream, pdl && !first);
-    auto gemv = [&](const DeviceLinear& l, const float* x, const nmt_cuda::DeviceNorm* n, float* out,
-                    const float* residual) {
-      kern::GemvArgs g;
-      g.w = l.w;
-      g.scale = l.scale;
-      g.bias = l.bias;
-      g.n = l.n;
-      g.k = l.k;
-      g.x = x;
-      if (n != nullptr) {
-        g.ln_gamma = n->gamma;
-        g.ln_beta = n->beta;
-      }
-      g.ln_eps = eps;
-      g.out = out;
-      g.residual = residual;
-      return g;
-    };
-    auto post_norm = [&](const nmt_cuda::DeviceNorm& n) {
-      if (pre) return;
-      kern::ResidualNormArgs r;
-      r.x = dec_x;
-      r.gamma = n.gamma;
-      r.beta = n.beta;
-      r.eps = eps;
-      r.write_back = true;
-      r.rows = 1;
-      r.d = d;
-      kern::residual_norm(r, stream, pdl);
-    };
-    // x += out_proj(attention): one fused launch, or attention then a GEMV with the residual.
-    auto attend_and_project = [&](const kern::AttentionArgs& a, const DeviceLinear& proj) {
-      if (options.fuse_attention_out) {
-        kern::AttentionOutArgs f;
-        f.att = a;
-        f.w = proj.w;
-        f.scale = proj.scale;
-        f.bias = proj.bias;
-        f.n = proj.n;
-        f.k = proj.k;
-        f.x = dec_x;
-        kern::attention_out(f, proj.int8, stream, pdl);
-      } else {
-        kern::attention(a, stream, pdl);
-        kern::gemv(gemv(proj, dec_a, nullptr, dec_x, dec_x), proj.int8, sm_count, stream, pdl);
-      }
-    };
+void NmtCudaRunner::Impl::record_encoder(int s) {
+  const NmtConfig& cf = c();
+  const int d = cf.d_model, heads = cf.encoder_heads, hd = cf.encoder_head_dim();
+  const bool pre = cf.normalize_before;
+  const kern::Act act = to_act(cf.activation);
+  kern::EmbedArgs e;
+  e.table = w.encoder_embed;
+  e.scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
+  e.tokens = src_ids();
+  e.rows = s;
+  e.d = d;
+  e.marian = cf.arch == NmtArch::kMarian;
+  e.pad = cf.pad_token_id;
+  e.out = enc_x;
+  kern::embed(e, stream, false);
+  auto norm = [&](const float* y, const float* bias, const nmt_cuda::DeviceNorm* n, bool write_back) {
+    kern::ResidualNormArgs r;
+    r.x = enc_x;
+    r.y = y;
+    r.bias = bias;
+    r.gamma = n != nullptr ? n->gamma : nullptr;
+    r.beta = n != nullptr ? n->beta : nullptr;
+    r.eps = cf.layer_norm_eps;
+    r.write_back = write_back;
+    r.out_half = enc_h;
+    r.rows = s;
+    r.d = d;
+    kern::residual_norm(r, stream, false);
+  };
+  // enc_h = the first block's input: LN(x) (pre-LN) or x itself.
+  norm(nullptr, nullptr, pre && !w.encoder.empty() ? &w.encoder[0].self_norm : nullptr, false);
+  for (size_t i = 0; i < w.encoder.size(); ++i) {
+    const nmt_cuda::DeviceLayer& L = w.encoder[i];
+    gemm(L.qkv, enc_h, s, enc_qkv, 3 * d);
     kern::AttentionArgs a;
-    a.warp_per_head = options.warp_attention;
-    a.q_stride = d;
+    a.q = enc_qkv;
+    a.q_stride = 3 * d;
+    a.q_bias = L.qkv.bias;
+    a.k = enc_qkv + d;
+    a.v = enc_qkv + 2 * d;
+    a.kv_stride = 3 * d;
+    a.k_bias = L.qkv.bias + d;
+    a.v_bias = L.qkv.bias + 2 * d;
+    a.len_add = s;
+    a.max_len = s;
     a.heads = heads;
     a.head_dim = hd;
-    a.rows = 1;
+    a.rows = s;
     a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    a.out = dec_a;
+    a.out = enc_a;
     a.out_stride = d;
-    for (int l = 0; l < layers; ++l) {
-      const nmt_cuda::DeviceLayer& L = w.decoder[l];
-      kern::GemvArgs qkv = gemv(L.qkv, dec_x, pre ? &L.self_norm : nullptr, dec_q, nullptr);
-      qkv.out1 = kc[l];
-      qkv.out2 = vc[l];
-      qkv.seg = d;
-      qkv.pos = &control()->step;
-      kern::gemv(qkv, L.qkv.int8, sm_count, stream, pdl);
-      a.q = dec_q;
-      a.k = kc[l];
-      a.v = vc[l];
-      a.kv_stride = d;
-      a.k_bias = nullptr;
-      a.v_bias = nullptr;
-      a.len_ptr = &control()->step;
-      a.len_add = 1;
-      a.max_len = cap;
-      attend_and_project(a, L.out);
-      post_norm(L.self_norm);
-      kern::gemv(gemv(L.cross_q, dec_x, pre ? &L.cross_norm : nullptr, dec_qc, nullptr), L.cross_q.int8, sm_count,
-                 stream, pdl);
-      a.q = dec_qc;
-      a.k = ckv + static_cast<size_t>(2 * d) * l;
-      a.v = ckv + static_cast<size_t>(2 * d) * l + d;
-      a.kv_stride = 2 * d * layers;
-      a.k_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l;
-      a.v_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l + d;
-      a.len_ptr = &control()->src_len;
-      a.len_add = 0;
-      a.max_len = max_src;
-      attend_and_project(a, L.cross_out);
-      post_norm(L.cross_norm);
-      kern::GemvArgs fc1 = gemv(L.fc1, dec_x, pre ? &L.final_norm : nullptr, dec_f, nullptr);
-      fc1.act = to_act(cf.activation);
-      kern::gemv(fc1, L.fc1.int8, sm_count, stream, pdl);
-      kern::gemv(gemv(L.fc2, dec_f, nullptr, dec_x, dec_x), L.fc2.int8, sm_count, stream, pdl);
-      post_norm(L.final_norm);
-    }
-    kern::LmHeadArgs h;
-    h.gemv = gemv(w.lm_head, dec_x, pre ? &w.decoder_norm : nullptr, logits, nullptr);
-    h.control = control();
-    h.forced = forced();
-    h.tokens = tokens();
-    h.suppressed = suppressed;
-    h.n_suppressed = n_suppressed;
-    h.rows_per_warp = 4;  // this path's layout before 2026-11-27b (the fused path's int8 takes 8)
-    kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
+    a.out_half = true;
+    kern::attention(a, stream, false);
+    gemm(L.out, enc_a, s, enc_y, d);
+    norm(enc_y, L.out.bias, pre ? &L.final_norm : &L.self_norm, !pre);
+    gemm(L.fc1, enc_h, s, enc_f, L.fc1.n);
+    kern::bias_act_to_half(enc_f, L.fc1.bias, act, s, L.fc1.n, enc_fh, stream);
+    gemm(L.fc2, enc_fh, s, enc_y, d);
+    const nmt_cuda::DeviceNorm* next =
+        pre ? (i + 1 < w.encoder.size() ? &w.encoder[i + 1].self_norm : &w.encoder_norm) : &L.final_norm;
+    norm(enc_y, L.fc2.bias, next, !pre);
   }
+  // Cross-attention K/V of every decoder layer in one GEMM (biases are added by the attention kernel).
+  gemm(w.cross_kv, enc_h, s, ckv, w.cross_kv.n);
+}
 
-  // One decode step of a pre-LN model in 5 launches a layer: QKV GEMV (input x + the previous FFN's
-  // sums, normed; the sum stored as this layer's x) -> self-attention + out projection (atomics into
-  // x) -> cross-Q GEMV (normed; zero-fills the FFN sums) -> cross-attention + out projection -> fused
-  // FFN (atomics into the FFN sums); then the LM head (input x + FFN sums), whose last block writes
-  // the next step's embedding into xs[0]. The first step of a graph embeds its token itself.
-  void record_step_fused(bool first) {
-    const NmtConfig& cf = c();
-    const int d = cf.d_model, layers = cf.decoder_layers;
-    const bool pdl = options.programmatic_launch;
-    const float eps = cf.layer_norm_eps;
-    const float embed_scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
-    if (first) {
-      kern::EmbedArgs e;
-      e.table = w.decoder_embed;
-      e.scale = embed_scale;
-      e.tokens = tokens();
-      e.step = &control()->step;
-      e.rows = 1;
-      e.d = d;
-      e.pad = cf.pad_token_id;
-      e.out = xs[0];
-      kern::embed(e, stream, false);
-    }
-    auto gemv = [&](const DeviceLinear& l, const float* x, const nmt_cuda::DeviceNorm& n, float* out) {
-      kern::GemvArgs g;
-      g.w = l.w;
-      g.scale = l.scale;
-      g.bias = l.bias;
-      g.n = l.n;
-      g.k = l.k;
-      g.x = x;
-      g.ln_gamma = n.gamma;
-      g.ln_beta = n.beta;
-      g.ln_eps = eps;
-      g.out = out;
-      return g;
-    };
-    auto attend = [&](const kern::AttentionArgs& a, const DeviceLinear& proj, float* x) {
-      kern::AttentionOutArgs f;
-      f.att = a;
-      f.w = proj.w;
-      f.scale = proj.scale;
-      f.bias = proj.bias;
-      f.n = proj.n;
-      f.k = proj.k;
-      f.x = x;
-      f.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && !int8);
-      kern::attention_out(f, proj.int8, stream, pdl);
-    };
-    kern::AttentionArgs a;
-    a.warp_per_head = true;
-    a.q_stride = d;
-    a.heads = cf.decoder_heads;
-    a.head_dim = cf.decoder_head_dim();
-    a.rows = 1;
-    a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
-    a.out_stride = d;
-    for (int l = 0; l < layers; ++l) {
-      const nmt_cuda::DeviceLayer& L = w.decoder[l];
-      float* x = xs[(l + 1) % 2];
-      kern::GemvArgs qkv = gemv(L.qkv, xs[l % 2], L.self_norm, dec_q);
-      qkv.x_add = l > 0 ? ffn_sum : nullptr;  // layer 0: the embedding alone (ffn_sum is last step's)
-      qkv.x_store = x;
-      qkv.out1 = kc[l];
-      qkv.out2 = vc[l];
-      qkv.seg = d;
-      qkv.pos = &control()->step;
-      kern::gemv(qkv, L.qkv.int8, sm_count, stream, pdl);
-      a.q = dec_q;
-      a.k = kc[l];
-      a.v = vc[l];
-      a.kv_stride = d;
-      a.k_bias = nullptr;
-      a.v_bias = nullptr;
-      a.len_ptr = &control()->step;
-      a.len_add = 1;
-      a.max_len = cap;
-      attend(a, L.out, x);
-      kern::GemvArgs cq = gemv(L.cross_q, x, L.cross_norm, dec_qc);
-      cq.zero = ffn_sum;
-      cq.zero_n = d;
-      kern::gemv(cq, L.cross_q.int8, sm_count, stream, pdl);
-      a.q = dec_qc;
-      a.k = ckv + static_cast<size_t>(2 * d) * l;
-      a.v = ckv + static_cast<size_t>(2 * d) * l + d;
-      a.kv_stride = 2 * d * layers;
-      a.k_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l;
-      a.v_bias = w.cross_kv.bias + static_cast<size_t>(2 * d) * l + d;
-      a.len_ptr = &control()->src_len;
-      a.len_add = 0;
-      a.max_len = max_src;
-      attend(a, L.cross_out, x);
-      kern::FfnArgs f;
-      f.w1 = L.fc1.w;
-      f.scale1 = L.fc1.scale;
-      f.bias1 = L.fc1.bias;
-      f.w2t = fc2_t[l];
-      f.scale2 = L.fc2.scale;
-      f.bias2 = L.fc2.bias;
-      f.d = d;
-      f.ffn = L.fc1.n;
-      f.x = x;
-      f.ln_gamma = L.final_norm.gamma;
-      f.ln_beta = L.final_norm.beta;
-      f.ln_eps = eps;
-      f.act = to_act(cf.activation);
-      f.out = ffn_sum;
-      f.w2_shared = options.fused_ffn_shared_w2;
-      kern::ffn_fused(f, L.fc1.int8, stream, pdl);
-    }
-    kern::LmHeadArgs h;
-    h.gemv = gemv(w.lm_head, xs[layers % 2], w.decoder_norm, logits);
-    h.gemv.x_add = ffn_sum;
-    h.gemv.x_store = dec_x;  // the final hidden state, for decoder_hidden()
-    h.control = control();
-    h.forced = forced();
-    h.tokens = tokens();
-    h.suppressed = suppressed;
-    h.n_suppressed = n_suppressed;
-    h.embed = w.decoder_embed;
-    h.embed_scale = embed_scale;
-    h.pad = cf.pad_token_id;
-    h.embed_out = xs[0];
-    h.rows_per_warp = options.fused_lm_head_rows;
-    kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
-  }
+cudaGraphExec_t NmtCudaRunner::Impl::encoder_graph(int s) {
+  auto it = encoder_graphs.find(s);
+  if (it != encoder_graphs.end()) return it->second;
+  cudaGraphExec_t g = capture([&] { record_encoder(s); });
+  encoder_graphs.emplace(s, g);
+  return g;
+}
 
-  template <typename Record>
-  cudaGraphExec_t capture(Record record) {
-    cudaGraph_t graph = nullptr;
-    ST_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-    try {
-      record();
-    } catch (...) {
-      cudaStreamEndCapture(stream, &graph);
-      if (graph != nullptr) cudaGraphDestroy(graph);
-      throw;
-    }
-    ST_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
-    cudaGraphExec_t exec = nullptr;
-    const cudaError_t e = cudaGraphInstantiate(&exec, graph, 0);
-    cudaGraphDestroy(graph);
-    ST_CUDA_CHECK(e);
-    return exec;
-  }
-
-  cudaGraphExec_t encoder_graph(int s) {
-    auto it = encoder_graphs.find(s);
-    if (it != encoder_graphs.end()) return it->second;
-    cudaGraphExec_t g = capture([&] { record_encoder(s); });
-    encoder_graphs.emplace(s, g);
-    return g;
-  }
-
-  cudaGraphExec_t decode_graph(int steps) {
-    auto it = decode_graphs.find(steps);
-    if (it != decode_graphs.end()) return it->second;
-    kern::set_launch_carveout(options.decode_carveout);
-    cudaGraphExec_t g = nullptr;
-    try {
-      g = capture([&] {
-        for (int i = 0; i < steps; ++i) record_step(i == 0);
-      });
-    } catch (...) {
-      kern::set_launch_carveout(-1);
-      throw;
-    }
+cudaGraphExec_t NmtCudaRunner::Impl::decode_graph(int steps) {
+  auto it = decode_graphs.find(steps);
+  if (it != decode_graphs.end()) return it->second;
+  kern::set_launch_carveout(options.decode_carveout);
+  cudaGraphExec_t g = nullptr;
+  try {
+    g = capture([&] {
+      for (int i = 0; i < steps; ++i) record_step(i == 0);
+    });
+  } catch (...) {
     kern::set_launch_carveout(-1);
-    decode_graphs.emplace(steps, g);
-    return g;
+    throw;
   }
+  kern::set_launch_carveout(-1);
+  decode_graphs.emplace(steps, g);
+  return g;
+}
 
-  Status check_source(const std::vector<int>& source_ids) const {
-    const NmtConfig& cf = c();
-    const int s = static_cast<int>(source_ids.size());
-    if (s == 0) return Status(StatusCode::kInvalidArgument, "empty source sentence");
-    if (s > max_src) {
-      return Status(StatusCode::kInvalidArgument, "source has " + std::to_string(s) +
-                                                      " tokens; the CUDA runner was sized for " +
-                                                      std::to_string(max_src));
-    }
-    if (cf.arch == NmtArch::kMarian && s > cf.max_position_embeddings) {
-      return Status(StatusCode::kInvalidArgument, "source longer than max_position_embeddings");
-    }
-    for (int id : source_ids) {
-      if (id < 0 || id >= cf.vocab_size) {
-        return Status(StatusCode::kInvalidArgument, "token id " + std::to_string(id) + " out of range");
-      }
-    }
-    return Status::ok();
+Status NmtCudaRunner::Impl::check_source(const std::vector<int>& source_ids) const {
+  const NmtConfig& cf = c();
+  const int s = static_cast<int>(source_ids.size());
+  if (s == 0) return Status(StatusCode::kInvalidArgument, "empty source sentence");
+  if (s > max_src) {
+    return Status(StatusCode::kInvalidArgument, "source has " + std::to_string(s) +
+                                                    " tokens; the CUDA runner was sized for " +
+                                                    std::to_string(max_src));
   }
+  if (cf.arch == NmtArch::kMarian && s > cf.max_position_embeddings) {
+    return Status(StatusCode::kInvalidArgument, "source longer than max_position_embeddings");
+  }
+  for (int id : source_ids) {
+    if (id < 0 || id >= cf.vocab_size) {
+      return Status(StatusCode::kInvalidArgument, "token id " + std::to_string(id) + " out of range");
+    }
+  }
+  return Status::ok();
+}
 
-  // Writes the sentence setup (control, source, forced tokens, start token), then runs the encoder.
-  void start(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step, int forced_eos) {
-    const int s = static_cast<int>(source_ids.size());
-    std::memset(host_ctl, 0, ctl_ints() * sizeof(int));
-    auto* hc = reinterpret_cast<kern::DecodeControl*>(host_ctl);
-    hc->src_len = s;
-    std::copy(source_ids.begin(), source_ids.end(), host_ctl + kControlInts);
-    int* f = host_ctl + kControlInts + max_src;
-    std::fill(f, f + cap, -1);
-    if (forced_eos_step >= 0 && forced_eos_step < cap) f[forced_eos_step] = forced_eos;
-    if (forced_bos >= 0) f[0] = forced_bos;
-    host_ctl[kControlInts + max_src + cap] = c().decoder_start_token_id;
-    ST_CUDA_CHECK(cudaMemcpyAsync(ctl, host_ctl, ctl_ints() * sizeof(int), cudaMemcpyHostToDevice, stream));
-    ST_CUDA_CHECK(cudaGraphLaunch(encoder_graph(s), stream));
-    source_len = s;
-    decoder_len = 0;
-  }
+// Writes the sentence setup (control, source, forced tokens, start token), then runs the encoder.
+void NmtCudaRunner::Impl::start(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step,
+                                int forced_eos) {
+  const int s = static_cast<int>(source_ids.size());
+  std::memset(host_ctl, 0, ctl_ints() * sizeof(int));
+  auto* hc = reinterpret_cast<kern::DecodeControl*>(host_ctl);
+  hc->src_len = s;
+  std::copy(source_ids.begin(), source_ids.end(), host_ctl + kControlInts);
+  int* f = host_ctl + kControlInts + max_src;
+  std::fill(f, f + cap, -1);
+  if (forced_eos_step >= 0 && forced_eos_step < cap) f[forced_eos_step] = forced_eos;
+  if (forced_bos >= 0) f[0] = forced_bos;
+  host_ctl[kControlInts + max_src + cap] = c().decoder_start_token_id;
+  ST_CUDA_CHECK(cudaMemcpyAsync(ctl, host_ctl, ctl_ints() * sizeof(int), cudaMemcpyHostToDevice, stream));
+  ST_CUDA_CHECK(cudaGraphLaunch(encoder_graph(s), stream));
+  source_len = s;
+  decoder_len = 0;
+}
 
-  // Copies tokens[first, first + n) to the host and waits.
-  std::vector<int> fetch_tokens(int first, int n) {
-    int* host = host_ctl + kControlInts + max_src + cap;
-    ST_CUDA_CHECK(cudaMemcpyAsync(host + first, tokens() + first, n * sizeof(int), cudaMemcpyDeviceToHost, stream));
-    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
-    return std::vector<int>(host + first, host + first + n);
-  }
-};
+// Copies tokens[first, first + n) to the host and waits.
+std::vector<int> NmtCudaRunner::Impl::fetch_tokens(int first, int n) {
+  int* host = host_ctl + kControlInts + max_src + cap;
+  ST_CUDA_CHECK(cudaMemcpyAsync(host + first, tokens() + first, n * sizeof(int), cudaMemcpyDeviceToHost, stream));
+  ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+  return std::vector<int>(host + first, host + first + n);
+}
 
 NmtCudaRunner::NmtCudaRunner(std::shared_ptr<const NmtModel> model, const NmtCudaOptions& options)
     : impl_(std::make_unique<Impl>()) {
