@@ -101,8 +101,9 @@ __device__ __forceinline__ float m2m100_position(int p, int pad, int i, int d) {
 
 // Shared-memory carveout (percent, cudaLaunchAttributePreferredSharedMemoryCarveout) given to every
 // launch() while set >= 0 (set_launch_carveout, kernels.cuh): kernels whose driver-chosen L1/shared
-// splits differ cannot share an SM until it drains, which defeats PDL's overlap. Host-side, process-wide.
-inline int g_launch_carveout = -1;
+// splits differ cannot share an SM until it drains, which defeats PDL's overlap (measured: no gain,
+// bench/gpu/nmt/NOTES.md). Host-side, per thread (the runner sets it around a graph capture).
+inline thread_local int g_launch_carveout = -1;
 
 // Launches `kernel` on `stream`, with programmatic stream serialization when `pdl`.
 template <typename... KernelArgs, typename... Args>

@@ -102,7 +102,7 @@ void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl);
 
 void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
 // Shared-memory carveout (percent of the maximum, -1 = the driver's choice) of the launches that follow
-// on this process (device_utils.cuh says why).
+// on the calling thread (device_utils.cuh says why).
 void set_launch_carveout(int percent);
 void lm_head(const LmHeadArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
 
