@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "kokoro_parity_common.h"
 #include "models/model_store.h"
 #include "tts/kokoro/albert_encoder.h"
 #include "tts/kokoro/kokoro_weights.h"
@@ -27,6 +28,10 @@ namespace stream_tts::kokoro {
 namespace {
 
 namespace fs = std::filesystem;
+
+using parity::model_dir;
+using parity::reference_python;
+using parity::read_f32;
 
 // Token ids of three Tatoeba sentences' phonemes (tests/golden/g2p/tatoeba-dev.tsv, lines 1, 6, 41,
 // through the model's vocab.json), padding 0s included.
@@ -41,28 +46,6 @@ const std::vector<std::vector<int64_t>> kSentences = {
      101, 15, 16, 62, 57, 3,  16, 62,  57, 55, 110, 16, 75, 43, 16, 47, 92,
      43,  57, 16, 46, 47, 16, 51, 51,  16, 55, 43,  77, 51, 62, 43, 4,  0},
 };
-
-std::string model_dir() {
-  try {
-    return models::resolve_model("kokoro-ja").string();
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
-std::string reference_python() {
-  if (const char* p = std::getenv("STREAM_TTS_PARITY_PYTHON")) return p;
-  const char* home = std::getenv("HOME");
-  return home ? std::string(home) + "/.cache/stream-tts/venv-workers/bin/python" : "";
-}
-
-std::vector<float> read_f32(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<float> v(bytes.size() / 4);
-  if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 4);
-  return v;
-}
 
 struct Agreement {
   double relative_l2 = 0;  // ||native - ort|| / ||ort||

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "kokoro_parity_common.h"
 #include "models/model_store.h"
 #include "tts/g2p/kokoro_vocab.h"
 #include "tts/kokoro/decoder.h"
@@ -39,42 +40,17 @@ namespace {
 namespace fs = std::filesystem;
 constexpr size_t kSentences = 50;
 
+using parity::model_dir;
+using parity::reference_python;
+using parity::read_f32;
+using parity::transposed;
+using parity::Diff;
+
 // STREAM_TTS_PARITY_SENTENCES=n runs the first n only (a quicker look while developing).
 size_t sentence_count() {
   const char* v = std::getenv("STREAM_TTS_PARITY_SENTENCES");
   const long n = v ? std::atol(v) : 0;
   return n > 0 && static_cast<size_t>(n) < kSentences ? static_cast<size_t>(n) : kSentences;
-}
-
-std::string model_dir() {
-  try {
-    return models::resolve_model("kokoro-ja").string();
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
-std::string reference_python() {
-  if (const char* p = std::getenv("STREAM_TTS_PARITY_PYTHON")) return p;
-  const char* home = std::getenv("HOME");
-  return home ? std::string(home) + "/.cache/stream-tts/venv-workers/bin/python" : "";
-}
-
-std::vector<float> read_f32(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<float> v(bytes.size() / 4);
-  if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 4);
-  return v;
-}
-
-// [channels x steps] -> [steps x channels]
-std::vector<float> transposed(const std::vector<float>& v, size_t channels) {
-  const size_t steps = channels == 0 ? 0 : v.size() / channels;
-  std::vector<float> out(v.size());
-  for (size_t c = 0; c < channels; ++c)
-    for (size_t t = 0; t < steps; ++t) out[t * channels + c] = v[c * steps + t];
-  return out;
 }
 
 // Rows of time-major tensors side by side: the graph's channel Concat.
@@ -88,52 +64,8 @@ std::vector<float> concat_rows(
   return out;
 }
 
-struct Diff {
-  size_t values = 0, different = 0;
-  double max_abs = 0, diff_squares = 0, ref_squares = 0;
-  void add(const std::vector<float>& native, const std::vector<float>& ort) {
-    if (native.size() != ort.size()) {
-      ADD_FAILURE() << native.size() << " native values, " << ort.size() << " from onnxruntime";
-      different += std::max(native.size(), ort.size());
-      return;
-    }
-    for (size_t i = 0; i < ort.size(); ++i) {
-      ++values;
-      const double d = static_cast<double>(native[i]) - ort[i];
-      diff_squares += d * d;
-      ref_squares += static_cast<double>(ort[i]) * ort[i];
-      if (native[i] != ort[i]) {
-        ++different;
-        max_abs = std::max(max_abs, std::abs(d));
-      }
-    }
-  }
-  double relative_l2() const { return std::sqrt(diff_squares / (ref_squares + 1e-30)); }
-  std::string text() const {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%zu of %zu values differ, rel-L2 %.2e, max |diff| %.3g",
-                  different, values, relative_l2(), max_abs);
-    return buf;
-  }
-};
-
-// The first kSentences phoneme strings of the golden G2P file, as token ids with the padding (the
-// predictor parity test's sentences).
 std::vector<std::vector<int64_t>> sentence_tokens(const g2p::KokoroVocab& vocab) {
-  std::ifstream in(std::string(STREAM_TTS_GOLDEN_DIR) + "/g2p/tatoeba-dev.tsv");
-  std::vector<std::vector<int64_t>> out;
-  std::string line;
-  while (out.size() < sentence_count() && std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t tab = line.find('\t');
-    if (tab == std::string::npos) continue;
-    std::vector<int64_t> ids = vocab.encode(line.substr(tab + 1));
-    if (ids.empty() || ids.size() > 510) continue;
-    ids.insert(ids.begin(), 0);
-    ids.push_back(0);
-    out.push_back(std::move(ids));
-  }
-  return out;
+  return parity::sentence_tokens(vocab, sentence_count());
 }
 
 TEST(KokoroDecoderParity, MatchesOnnxRuntime) {

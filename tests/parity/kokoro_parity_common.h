@@ -1,11 +1,16 @@
-// What the Kokoro parity tests share: the installed model, the Python with onnxruntime, the 50
+// What the Kokoro parity tests share: the installed model, the Python with onnxruntime, the
 // sentences (the Python front end's phonemes of ../shared/data/tatoeba-eng-jpn.dev.tsv, from
-// tests/golden/g2p/tatoeba-dev.tsv), and running tools/kokoro/ort_intermediates.py on them.
+// tests/golden/g2p/tatoeba-dev.tsv), running tools/kokoro/ort_intermediates.py on them, and the
+// comparison of native tensors with onnxruntime's.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -53,6 +58,45 @@ inline std::vector<float> read_f32(const fs::path& path) {
   if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 4);
   return v;
 }
+
+// [channels x steps] -> [steps x channels]
+inline std::vector<float> transposed(const std::vector<float>& v, size_t channels) {
+  const size_t steps = channels == 0 ? 0 : v.size() / channels;
+  std::vector<float> out(v.size());
+  for (size_t c = 0; c < channels; ++c)
+    for (size_t t = 0; t < steps; ++t) out[t * channels + c] = v[c * steps + t];
+  return out;
+}
+
+// Native values against onnxruntime's: how many differ, relative L2, largest difference.
+struct Diff {
+  size_t values = 0, different = 0;
+  double max_abs = 0, diff_squares = 0, ref_squares = 0;
+  void add(const std::vector<float>& native, const std::vector<float>& ort) {
+    if (native.size() != ort.size()) {
+      ADD_FAILURE() << native.size() << " native values, " << ort.size() << " from onnxruntime";
+      different += std::max(native.size(), ort.size());
+      return;
+    }
+    for (size_t i = 0; i < ort.size(); ++i) {
+      ++values;
+      const double d = static_cast<double>(native[i]) - ort[i];
+      diff_squares += d * d;
+      ref_squares += static_cast<double>(ort[i]) * ort[i];
+      if (native[i] != ort[i]) {
+        ++different;
+        max_abs = std::max(max_abs, std::abs(d));
+      }
+    }
+  }
+  double relative_l2() const { return std::sqrt(diff_squares / (ref_squares + 1e-30)); }
+  std::string text() const {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%zu of %zu values differ, rel-L2 %.2e, max |diff| %.3g",
+                  different, values, relative_l2(), max_abs);
+    return buf;
+  }
+};
 
 // The first `count` phoneme strings of the golden G2P file as token ids, with the padding 0s.
 inline std::vector<std::vector<int64_t>> sentence_tokens(const g2p::KokoroVocab& vocab, size_t count) {
