@@ -29,7 +29,7 @@ struct CliConfig {
   std::string model;
   int max_tokens = 256;
   int gpu_layers = 0;                    // layers offloaded to the GPU (CUDA builds)
-  int threads = 0;                       // translator threads; 0 = all cores
+  int threads = 0;                       // translator and kokoro threads; 0 = all cores
   int context_sentences = 0;             // earlier sentences given to the translator as context
   std::string draft_model;               // speculative decoding: draft model name or path; empty = off
   int draft_tokens = 4;                  // tokens drafted per target step (1..16)

@@ -28,6 +28,7 @@ Voices load_voices(const CliConfig& config) {
     SynthesizerConfig sc;
     sc.backend = backend;
     sc.voice = voice;
+    sc.threads = config.threads;
     auto synth = make_synthesizer(sc);
     std::string label = backend;
     if (!voice.empty()) label += ":" + voice;

@@ -96,7 +96,7 @@ void add_common_options(CLI::App& app, CliConfig& c) {
                  "directory (nmt)")->group(kTranslate);
   app.add_option("--gpu-layers", c.gpu_layers, "Layers to offload to the GPU (builds with CUDA)")
       ->capture_default_str()->group(kTranslate);
-  app.add_option("--threads", c.threads, "Translator CPU threads (0 = all cores)")
+  app.add_option("--threads", c.threads, "CPU threads of the translator and of the kokoro voice (0 = all cores)")
       ->capture_default_str()->group(kTranslate);
   app.add_option("--context-sentences", c.context_sentences,
                  "Earlier sentences shown to the translator for consistent terms (0..4)")

@@ -63,6 +63,7 @@ struct SynthesizerConfig {
   std::string workers_file;    // worker:NAME: workers.json; empty = $XDG_CONFIG_HOME/stream-tts/workers.json
   std::string model_dir;       // kokoro: the kokoro-ja model folder; empty = the installed one
   std::string g2p_dir;         // kokoro: the kokoro-ja-g2p folder; empty = the installed one
+  int threads = 0;             // kokoro: CPU threads of its int8 convolutions; 0 = all cores
 };
 
 // Throws Error (kInvalidArgument unknown backend, kNotFound missing voice/dictionary).

@@ -1,10 +1,13 @@
 #include "tts/kokoro/kokoro_synthesizer.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "core/log.h"
 #include "models/model_store.h"
+#include "nn/cpu/kernels.h"
 #include "tts/g2p/japanese_g2p.h"
 #include "tts/kokoro/audio_trim.h"
 #include "tts/kokoro/clauses.h"
@@ -90,6 +93,11 @@ class KokoroSynthesizer : public Synthesizer {
                                              ? models::resolve_model("kokoro-ja-g2p").string()
                                              : config.g2p_dir}),
         default_voice_(config.voice.empty() ? kDefaultVoice : config.voice) {
+    // The convolutions' pool is the process's one (nn/cpu), shared with the nmt translator, which
+    // sets it from the same --threads.
+    nn::cpu::set_threads(config.threads > 0
+                             ? config.threads
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     auto table = style_for(default_voice_);
     if (!table) throw Error(table.status());
   }
