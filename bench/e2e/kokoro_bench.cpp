@@ -3,9 +3,9 @@
 // sentences in the same invocation and reports the ratios.
 //
 //   bench_kokoro --model DIR [--voice jf_alpha] [--runs 3] [--warmup 1]
-//                [--first F --max M --context C] TOKENS_FILE
+//                [--stream --first F --max M --context C] TOKENS_FILE
 //
-// Streaming (the window plan of kokoro_model.h, F/M/C frames of 12.5 ms): per sentence also the
+// --stream (the window plan of kokoro_model.h, F/M/C frames of 12.5 ms): per sentence also the
 // first-chunk time (prepare + first window) and the mel SNR of the windowed audio against the whole.
 //
 // TOKENS_FILE: one sentence per line, its phoneme token ids comma-separated, without the padding.
@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   std::string model_dir, voice = "jf_alpha", tokens_file;
   int runs = 3, warmup = 1, threads = 1;
   KokoroModel::WindowPlan plan;
+  bool stream = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     else if (a == "--runs") runs = std::atoi(value().c_str());
     else if (a == "--warmup") warmup = std::atoi(value().c_str());
     else if (a == "--threads") threads = std::atoi(value().c_str());
+    else if (a == "--stream") stream = true;
     else if (a == "--first") plan.first_frames = std::strtoul(value().c_str(), nullptr, 10);
     else if (a == "--max") plan.max_frames = std::strtoul(value().c_str(), nullptr, 10);
     else if (a == "--context") plan.context = std::strtoul(value().c_str(), nullptr, 10);
@@ -120,7 +122,7 @@ int main(int argc, char** argv) {
       std::vector<double> first_chunk;
       double snr = 0;
       size_t windows = 0;
-      for (int r = 0; r < warmup + runs; ++r) {
+      for (int r = 0; stream && r < warmup + runs; ++r) {
         const auto start = std::chrono::steady_clock::now();
         auto prepared = model.prepare(sentences[s], *table, {});
         if (!prepared) {

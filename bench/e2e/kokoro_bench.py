@@ -68,6 +68,28 @@ def run_engine(cmd: list[str]) -> dict:
     return info
 
 
+def plot(out: dict, path: str) -> None:
+    """Time per sentence (native, onnxruntime, native first chunk) and peak RSS, from a result JSON."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    summary, rows = out["summary"], out["sentences"]
+    audio_s = [r["audio_s"] for r in rows]
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    ax[0].scatter(audio_s, [r["onnxruntime_ms"] for r in rows], label="onnxruntime", marker="o")
+    ax[0].scatter(audio_s, [r["native_ms"] for r in rows], label="native", marker="x")
+    if "native_first_chunk_ms" in summary:
+        ax[0].scatter(audio_s, summary["native_first_chunk_ms"], label="native first window", marker=".")
+    ax[0].set_xlabel("audio (s)")
+    ax[0].set_ylabel("ms per sentence")
+    ax[0].set_title(f"Kokoro-82M int8, {summary['threads']} thread(s): native {summary['whole_ratio_total']}x")
+    ax[0].legend()
+    ax[1].bar(["native", "onnxruntime"], [summary["native_peak_rss_mb"], summary["onnxruntime_peak_rss_mb"]])
+    ax[1].set_ylabel("peak RSS (MB)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--binary", default=os.path.join(ROOT, "build", "bench", "e2e", "bench_kokoro"))
@@ -81,9 +103,17 @@ def main() -> int:
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--voice", default="jf_alpha")
+    p.add_argument("--stream", default=None, metavar="FIRST,MAX,CONTEXT",
+                   help="also measure the native windowed generator (frames of 12.5 ms): first-chunk "
+                        "time and mel SNR against the whole sentence")
     p.add_argument("--json", default=None, help="write the results here")
     p.add_argument("--plot", default=None, help="write a PNG plot here (needs matplotlib)")
+    p.add_argument("--replot", default=None, metavar="JSON", help="only draw --plot from an earlier --json")
     a = p.parse_args()
+    if a.replot:
+        with open(a.replot, encoding="utf-8") as f:
+            plot(json.load(f), a.plot or os.path.splitext(a.replot)[0] + ".png")
+        return 0
     sentences = load_sentences(a.model, a.sentences, a.min_tokens, a.max_tokens)
     if not sentences:
         raise SystemExit("no sentences in the token range")
@@ -93,7 +123,11 @@ def main() -> int:
         for _, ids in sentences:
             f.write(",".join(map(str, ids)) + "\n")
     common = ["--runs", str(a.runs), "--warmup", str(a.warmup), "--voice", a.voice]
-    native_cmd = [a.binary, "--model", a.model, "--threads", str(a.threads), *common, tokens_file]
+    native_cmd = [a.binary, "--model", a.model, "--threads", str(a.threads), *common]
+    if a.stream:
+        first, most, context = a.stream.split(",")
+        native_cmd += ["--stream", "--first", first, "--max", most, "--context", context]
+    native_cmd.append(tokens_file)
     ort_cmd = [a.ort_python, os.path.join(HERE, "kokoro_ort_runner.py"), a.model, tokens_file,
                "--threads", str(a.threads), *common]
     results = {"native": [], "onnxruntime": []}
@@ -120,13 +154,13 @@ def main() -> int:
         "native_peak_rss_mb": max(run["peak_rss_mb"] for run in results["native"]),
         "onnxruntime_peak_rss_mb": max(run["peak_rss_mb"] for run in results["onnxruntime"]),
     }
-    first = [row.get("first_chunk_ms") for row in results["native"][0]["rows"]]
-    if all(f is not None for f in first):
+    if a.stream:
         summary["native_first_chunk_ms"] = per_sentence("native", "first_chunk_ms")
         three = [i for i, s in enumerate(audio_s) if 2.5 <= s <= 3.5]
         if three:
             summary["native_first_chunk_ms_3s_median"] = round(
                 statistics.median(summary["native_first_chunk_ms"][i] for i in three), 1)
+        summary["native_stream_mel_snr_db"] = [row["stream_mel_snr_db"] for row in results["native"][0]["rows"]]
     for stage in ("front_ms", "decoder_ms", "generator_ms"):
         summary["native_" + stage + "_total"] = round(sum(per_sentence("native", stage)), 1)
     out = {"summary": summary, "machine": {"cpu": platform.processor() or platform.machine(),
@@ -140,22 +174,7 @@ def main() -> int:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump(out, f, ensure_ascii=False, indent=1)
     if a.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 2, figsize=(11, 4))
-        ax[0].scatter(audio_s, ort_ms, label="onnxruntime", marker="o")
-        ax[0].scatter(audio_s, native_ms, label="native", marker="x")
-        if "native_first_chunk_ms" in summary:
-            ax[0].scatter(audio_s, summary["native_first_chunk_ms"], label="native first chunk", marker=".")
-        ax[0].set_xlabel("audio (s)")
-        ax[0].set_ylabel("ms")
-        ax[0].set_title(f"Kokoro-82M int8, {a.threads} thread(s)")
-        ax[0].legend()
-        ax[1].bar(["native", "onnxruntime"], [summary["native_peak_rss_mb"], summary["onnxruntime_peak_rss_mb"]])
-        ax[1].set_ylabel("peak RSS (MB)")
-        fig.tight_layout()
-        fig.savefig(a.plot, dpi=100)
+        plot(out, a.plot)
     return 0
 
 
