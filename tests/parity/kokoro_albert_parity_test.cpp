@@ -100,36 +100,22 @@ std::vector<std::pair<std::string, std::string>> pass_names() {
 }
 
 TEST(KokoroAlbertParity, MatchesOnnxRuntime) {
-  const std::string dir = model_dir();
-  if (dir.empty()) GTEST_SKIP() << "needs the kokoro-ja model: stream-tts models install kokoro-ja";
-  const std::string python = reference_python();
-  if (python.empty() ||
-      std::system(("'" + python + "' -c 'import onnxruntime, numpy' 2>/dev/null").c_str()) != 0) {
-    GTEST_SKIP()
-        << "needs onnxruntime: scripts/setup-workers.sh (or STREAM_TTS_PARITY_PYTHON=a python with "
-           "onnxruntime and numpy)";
-  }
+  if (const std::string why = parity::missing_reference(); !why.empty()) GTEST_SKIP() << why;
+  const std::string dir = parity::model_dir();
+  const std::string python = parity::reference_python();
   const KokoroWeights weights = KokoroWeights::load(dir + "/kokoro-v1.0.int8.onnx");
   const AlbertEncoder albert(weights);
-  std::string pattern = (fs::temp_directory_path() / "st-albert-XXXXXX").string();
-  const fs::path tmp = ::mkdtemp(pattern.data());
+  const fs::path tmp = parity::temp_dir("st-albert");
+  std::vector<std::pair<std::string, std::string>> names = {
+      {"bert", "/encoder/bert/encoder/albert_layer_groups.0/albert_layers.0/full_layer_layer_norm_11/"
+               "LayerNormalization_output_0"},
+      {"bert_encoder", "/encoder/bert_encoder/Add_output_0"}};
+  for (const auto& name : traced_names()) names.push_back(name);
+  for (const auto& name : pass_names()) names.push_back(name);
+  ASSERT_TRUE(parity::run_onnxruntime(python, dir, kSentences, tmp, names));
   for (size_t s = 0; s < kSentences.size(); ++s) {
     const auto& tokens = kSentences[s];
-    std::string list;
-    for (int64_t t : tokens) {
-      if (!list.empty()) list += ",";
-      list += std::to_string(t);
-    }
     const fs::path out = tmp / std::to_string(s);
-    std::string cmd = "'" + python + "' '" + std::string(STREAM_TTS_SOURCE_DIR) +
-                      "/tools/kokoro/ort_intermediates.py' '" + dir + "' '" + out.string() + "' " +
-                      list +
-                      " bert=/encoder/bert/encoder/albert_layer_groups.0/albert_layers.0/"
-                      "full_layer_layer_norm_11/"
-                      "LayerNormalization_output_0 bert_encoder=/encoder/bert_encoder/Add_output_0";
-    for (const auto& [alias, name] : traced_names()) cmd += " '" + alias + "=" + name + "'";
-    for (const auto& [alias, name] : pass_names()) cmd += " '" + alias + "=" + name + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     const std::vector<float> ort_hidden = read_f32(out / "bert.f32");
     const std::vector<float> ort_projected = read_f32(out / "bert_encoder.f32");
     ASSERT_EQ(ort_hidden.size(), tokens.size() * AlbertEncoder::kHidden);

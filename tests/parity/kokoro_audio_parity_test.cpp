@@ -20,13 +20,9 @@ constexpr size_t kSentences = 50;
 constexpr double kMinMelSnrDb = 30.0;
 
 TEST(KokoroAudioParity, DurationsAndMelSpectrogramMatchOnnxRuntime) {
+  if (const std::string why = parity::missing_reference(); !why.empty()) GTEST_SKIP() << why;
   const std::string dir = parity::model_dir();
-  if (dir.empty()) GTEST_SKIP() << "needs the kokoro-ja model: stream-tts models install kokoro-ja";
   const std::string python = parity::reference_python();
-  if (python.empty()) {
-    GTEST_SKIP() << "needs onnxruntime: scripts/setup-workers.sh (or STREAM_TTS_PARITY_PYTHON=a "
-                    "python with onnxruntime and numpy)";
-  }
   const KokoroModel model(dir);
   const auto sentences = parity::sentence_tokens(model.vocab(), kSentences);
   ASSERT_EQ(sentences.size(), kSentences);

@@ -52,15 +52,9 @@ std::vector<std::vector<int64_t>> sentence_tokens(const g2p::KokoroVocab& vocab)
 }
 
 TEST(KokoroGeneratorParity, AudioMatchesOnnxRuntime) {
-  const std::string dir = model_dir();
-  if (dir.empty()) GTEST_SKIP() << "needs the kokoro-ja model: stream-tts models install kokoro-ja";
-  const std::string python = reference_python();
-  if (python.empty() ||
-      std::system(("'" + python + "' -c 'import onnxruntime, numpy' 2>/dev/null").c_str()) != 0) {
-    GTEST_SKIP()
-        << "needs onnxruntime: scripts/setup-workers.sh (or STREAM_TTS_PARITY_PYTHON=a python with "
-           "onnxruntime and numpy)";
-  }
+  if (const std::string why = parity::missing_reference(); !why.empty()) GTEST_SKIP() << why;
+  const std::string dir = parity::model_dir();
+  const std::string python = parity::reference_python();
   const auto sentences = sentence_tokens(g2p::KokoroVocab::load(dir + "/vocab.json"));
   ASSERT_EQ(sentences.size(), kSentences);
   const KokoroWeights weights = KokoroWeights::load(dir + "/kokoro-v1.0.int8.onnx");
@@ -68,15 +62,7 @@ TEST(KokoroGeneratorParity, AudioMatchesOnnxRuntime) {
   const KokoroVoices voices = KokoroVoices::load(dir + "/voices_ja.npz");
   const std::vector<float> table = voices.style_table("jf_alpha").value();
 
-  std::string pattern = (fs::temp_directory_path() / "st-generator-XXXXXX").string();
-  const fs::path tmp = ::mkdtemp(pattern.data());
-  {
-    std::ofstream list(tmp / "tokens.txt");
-    for (const auto& tokens : sentences) {
-      for (size_t i = 0; i < tokens.size(); ++i) list << (i ? "," : "") << tokens[i];
-      list << "\n";
-    }
-  }
+  const fs::path tmp = parity::temp_dir("st-generator");
   const std::string g = "/decoder/decoder/generator/";
   const std::vector<std::pair<std::string, std::string>> names = {
       {"x", "/decoder/decoder/decode.3/Div_4_output_0"},
@@ -94,11 +80,7 @@ TEST(KokoroGeneratorParity, AudioMatchesOnnxRuntime) {
       {"blocks1", g + "Div_4_output_0"},
       {"spec", g + "conv_post/Conv_output_0"},
       {"audio", "audio"}};
-  std::string cmd = "'" + python + "' '" + std::string(STREAM_TTS_SOURCE_DIR) +
-                    "/tools/kokoro/ort_intermediates.py' '" + dir + "' '" + tmp.string() + "' '@" +
-                    (tmp / "tokens.txt").string() + "'";
-  for (const auto& [alias, name] : names) cmd += " '" + alias + "=" + name + "'";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  ASSERT_TRUE(parity::run_onnxruntime(python, dir, sentences, tmp, names));
 
   // Two passes: the generator on its own (the bound), then fed onnxruntime's har (the stages after
   // the STFT measured on their own). Plus the source's harmonics and the STFT of onnxruntime's source.

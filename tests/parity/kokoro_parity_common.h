@@ -51,6 +51,16 @@ inline std::string reference_python() {
   return python;
 }
 
+// Why the parity tests cannot run here ("" when they can): the model or onnxruntime is missing.
+inline std::string missing_reference() {
+  if (model_dir().empty()) return "needs the kokoro-ja model: stream-tts models install kokoro-ja";
+  if (reference_python().empty()) {
+    return "needs onnxruntime: scripts/setup-workers.sh (or STREAM_TTS_PARITY_PYTHON=a python with "
+           "onnxruntime and numpy)";
+  }
+  return "";
+}
+
 inline std::vector<float> read_f32(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

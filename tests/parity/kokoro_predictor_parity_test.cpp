@@ -55,15 +55,9 @@ std::vector<std::vector<int64_t>> sentence_tokens(const g2p::KokoroVocab& vocab)
 }
 
 TEST(KokoroPredictorParity, DurationsMatchOnnxRuntime) {
-  const std::string dir = model_dir();
-  if (dir.empty()) GTEST_SKIP() << "needs the kokoro-ja model: stream-tts models install kokoro-ja";
-  const std::string python = reference_python();
-  if (python.empty() ||
-      std::system(("'" + python + "' -c 'import onnxruntime, numpy' 2>/dev/null").c_str()) != 0) {
-    GTEST_SKIP()
-        << "needs onnxruntime: scripts/setup-workers.sh (or STREAM_TTS_PARITY_PYTHON=a python with "
-           "onnxruntime and numpy)";
-  }
+  if (const std::string why = parity::missing_reference(); !why.empty()) GTEST_SKIP() << why;
+  const std::string dir = parity::model_dir();
+  const std::string python = parity::reference_python();
   const auto sentences = sentence_tokens(g2p::KokoroVocab::load(dir + "/vocab.json"));
   ASSERT_EQ(sentences.size(), kSentences);
   const KokoroWeights weights = KokoroWeights::load(dir + "/kokoro-v1.0.int8.onnx");
@@ -77,15 +71,7 @@ TEST(KokoroPredictorParity, DurationsMatchOnnxRuntime) {
   const KokoroVoices voices = KokoroVoices::load(dir + "/voices_ja.npz");
   const std::vector<float> table = voices.style_table("jf_alpha").value();
 
-  std::string pattern = (fs::temp_directory_path() / "st-predictor-XXXXXX").string();
-  const fs::path tmp = ::mkdtemp(pattern.data());
-  {
-    std::ofstream list(tmp / "tokens.txt");
-    for (const auto& tokens : sentences) {
-      for (size_t i = 0; i < tokens.size(); ++i) list << (i ? "," : "") << tokens[i];
-      list << "\n";
-    }
-  }
+  const fs::path tmp = parity::temp_dir("st-predictor");
   const std::string p = "/encoder/predictor/";
   const std::vector<std::pair<std::string, std::string>> names = {
       {"d_en", "/encoder/bert_encoder/Add_output_0"},
@@ -103,11 +89,7 @@ TEST(KokoroPredictorParity, DurationsMatchOnnxRuntime) {
       {"N.0", "/encoder/N.0/Div_2_output_0"},
       {"F0", "/encoder/F0_proj/Conv_output_0"},
       {"N", "/encoder/N_proj/Conv_output_0"}};
-  std::string cmd = "'" + python + "' '" + std::string(STREAM_TTS_SOURCE_DIR) +
-                    "/tools/kokoro/ort_intermediates.py' '" + dir + "' '" + tmp.string() + "' '@" +
-                    (tmp / "tokens.txt").string() + "'";
-  for (const auto& [alias, name] : names) cmd += " '" + alias + "=" + name + "'";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  ASSERT_TRUE(parity::run_onnxruntime(python, dir, sentences, tmp, names));
 
   Diff cnn0, t_en, d, lstm, logits, sums, en, shared, d_en_native, f0_0, n_0, f0_curve, n_curve;
   size_t durations_same = 0, end_to_end_same = 0, tokens_total = 0, end_to_end_tokens_off = 0;
