@@ -23,7 +23,7 @@ constexpr size_t kBlocksPerStage = 3;
 
 struct GeneratorConvs {
   FloatConvTranspose1d ups[2];
-  StridedQuantizedConv1d noise0;  // k12, stride 6, pad 3
+  QuantizedConv1d noise0;  // k12, stride 6, pad 3
   QuantizedConv1d noise1;         // 1×1
   FloatConv1d post;               // 128 → 22, k7, pad 3
 };
@@ -38,8 +38,8 @@ KokoroGenerator::KokoroGenerator(const KokoroWeights& w)
                                         require_param(w, m + ".ups.0", "bias"), 10, 5);
   convs_->ups[1] = FloatConvTranspose1d(require_param(w, m + ".ups.1", "weight"),
                                         require_param(w, m + ".ups.1", "bias"), 6, 3);
-  convs_->noise0 = StridedQuantizedConv1d(require_param(w, m + ".noise_convs.0", "weight"),
-                                          require_param(w, m + ".noise_convs.0", "bias"), 6, 3);
+  convs_->noise0 = QuantizedConv1d(require_param(w, m + ".noise_convs.0", "weight"),
+                                   &require_param(w, m + ".noise_convs.0", "bias"), 3, 1, 6);
   convs_->noise1 = QuantizedConv1d(require_param(w, m + ".noise_convs.1", "weight"),
                                    &require_param(w, m + ".noise_convs.1", "bias"), 0);
   convs_->post = FloatConv1d(require_param(w, m + ".conv_post", "weight"),
@@ -120,7 +120,8 @@ Result<std::vector<float>> KokoroGenerator::forward_source(std::span<const float
   leaky_relu(h, kUpsampleSlope);
   h = convs_->ups[0].forward(h, frames2);
   size_t steps = convs_->ups[0].output_steps(frames2);
-  std::vector<float> noise = convs_->noise0.forward(har_q, stft_frames);
+  std::vector<float> noise;
+  convs_->noise0.forward(har_q, stft_frames, &noise);
   noise = noise_res_[0].forward(noise, steps, style_q);
   if (noise.size() != h.size()) {
     return Status(StatusCode::kInternal, "KokoroGenerator: the noise branch of stage 0 has " +

@@ -1,5 +1,5 @@
-// The generator's convolutions that are not QuantizedConv1d: the float upsamplers `ups.0/1`
-// (ConvTranspose), the float `conv_post` (Conv) and the strided ConvInteger `noise_convs.0`.
+// The generator's float convolutions (its ConvIntegers, the strided `noise_convs.0` included, are
+// QuantizedConv1d): the upsamplers `ups.0/1` (ConvTranspose) and `conv_post` (Conv).
 //
 // The float convolutions follow onnxruntime's arithmetic bit for bit: a matrix product in MLAS
 // SGEMM's order (the reduction in slices of 128, each a chain of fused multiply-adds from zero, the
@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "tts/kokoro/kokoro_weights.h"
-#include "tts/kokoro/quantized_ops.h"
 
 namespace stream_tts::kokoro {
 
@@ -49,25 +48,6 @@ class FloatConv1d {
   size_t in_ = 0, out_ = 0, kernel_ = 0, padding_ = 0;
   std::vector<float> weight_;  // [in·k][out]: row c·k + j
   std::vector<float> bias_;
-};
-
-// ConvInteger with a stride (QuantizedConv1d has none): the input's uint8 codes gathered per output
-// step (padding taps read the zero point, adding 0), the exact int32 products, the bias joining in
-// int32 as floor(b / (x_scale · w_scale)), then · x_scale · w_scale — the graph's chain.
-class StridedQuantizedConv1d {
- public:
-  StridedQuantizedConv1d() = default;
-  StridedQuantizedConv1d(const Param& weight, const Param& bias, size_t stride, size_t padding);
-  size_t out_channels() const { return out_; }
-  size_t output_steps(size_t steps) const;
-  // xq: [steps x in] codes → [output_steps x out]
-  std::vector<float> forward(const QuantizedActivations& xq, size_t steps) const;
-
- private:
-  size_t in_ = 0, out_ = 0, kernel_ = 0, stride_ = 1, padding_ = 0;
-  float w_scale_ = 1.0f;
-  std::vector<float> bias_;
-  QuantizedLinear unrolled_;  // [in·k, out]: row c·k + j
 };
 
 }  // namespace stream_tts::kokoro
