@@ -22,6 +22,10 @@ struct SynthesisOptions {
   float volume = 1.0f;  // linear gain (0 .. 4)
 };
 
+// kInvalidArgument unless rate is 0.25..4, pitch -12..12 semitones and volume 0..4 (NaN fails):
+// the ranges SynthesisOptions documents, for backends that check them at start().
+Status check_options(const SynthesisOptions& options);
+
 struct AudioChunk {
   // Valid until the next call to next() or until the stream is destroyed.
   std::span<const float> samples;

@@ -30,8 +30,6 @@ const std::map<std::string, std::string>& voice_descriptions() {
   return d;
 }
 
-bool in_range(float v, float lo, float hi) { return v >= lo && v <= hi; }
-
 class KokoroStream : public SynthesisStream {
  public:
   KokoroStream(std::shared_ptr<const KokoroModel> model,
@@ -116,11 +114,7 @@ class KokoroSynthesizer : public Synthesizer {
 
   Result<std::unique_ptr<SynthesisStream>> start(std::string_view text,
                                                  const SynthesisOptions& options) override {
-    if (!in_range(options.rate, 0.25f, 4.0f) || !in_range(options.pitch, -12.0f, 12.0f) ||
-        !in_range(options.volume, 0.0f, 4.0f)) {
-      return Status(StatusCode::kInvalidArgument,
-                    "rate must be 0.25..4, pitch -12..12 semitones, volume 0..4");
-    }
+    if (Status s = check_options(options); !s) return s;
     auto style = style_for(options.voice.empty() ? default_voice_ : options.voice);
     if (!style) return style.status();
     std::string phonemes;

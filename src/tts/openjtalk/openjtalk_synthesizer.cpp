@@ -16,10 +16,6 @@ constexpr const char* kDefaultDictionaryDir = "/var/lib/mecab/dic/open-jtalk/nai
 constexpr const char* kDefaultVoiceFile =
     "/usr/share/hts-voice/nitech-jp-atr503-m001/nitech_jp_atr503_m001.htsvoice";
 
-bool in_range(float x, float lo, float hi) {
-  return x >= lo && x <= hi;
-}  // false for NaN
-
 bool looks_like_voice_path(const std::string& voice) {
   return voice.find('/') != std::string::npos ||
          (voice.size() > 9 && voice.compare(voice.size() - 9, 9, ".htsvoice") == 0);
@@ -66,11 +62,7 @@ class OpenJTalkSynthesizer final : public Synthesizer {
  private:
   Result<std::unique_ptr<SynthesisStream>> start_or_fail(std::string_view text,
                                                          const SynthesisOptions& options) {
-    if (!in_range(options.rate, 0.25f, 4.0f) || !in_range(options.pitch, -12.0f, 12.0f) ||
-        !in_range(options.volume, 0.0f, 4.0f)) {
-      return Status(StatusCode::kInvalidArgument,
-                    "rate must be 0.25..4, pitch -12..12 semitones, volume 0..4");
-    }
+    if (Status s = check_options(options); !s) return s;
     Result<std::shared_ptr<HtsVoice>> voice = resolve_voice(options.voice);
     if (!voice) return voice.status();
 
