@@ -30,10 +30,16 @@ const std::map<std::string, std::string>& voice_descriptions() {
   return d;
 }
 
+// One clause as the model takes it, and the silence after it when another clause follows.
+struct Clause {
+  std::vector<int64_t> tokens;
+  float pause_s = 0;
+};
+
 class KokoroStream : public SynthesisStream {
  public:
   KokoroStream(std::shared_ptr<const KokoroModel> model,
-               std::shared_ptr<const std::vector<float>> style, std::vector<std::string> clauses,
+               std::shared_ptr<const std::vector<float>> style, std::vector<Clause> clauses,
                const SynthesisOptions& options)
       : model_(std::move(model)),
         style_(std::move(style)),
@@ -46,21 +52,17 @@ class KokoroStream : public SynthesisStream {
   Status next(AudioChunk* chunk, std::stop_token stop) override {
     if (next_clause_ >= clauses_.size()) return Status(StatusCode::kEndOfStream, "");
     if (stop.stop_requested()) return Status(StatusCode::kCancelled, "synthesis cancelled");
-    const std::string& clause = clauses_[next_clause_++];
-    const std::vector<int64_t> tokens = model_->vocab().encode(clause);
-    samples_.clear();
-    if (!tokens.empty()) {
-      auto audio = model_->synthesize(tokens, *style_, model_options_, stop);
-      if (!audio) return audio.status();
-      const auto [begin, end] = kokoro::trim_range(*audio, KokoroModel::kSampleRate);
-      samples_.assign(audio->begin() + static_cast<std::ptrdiff_t>(begin),
-                      audio->begin() + static_cast<std::ptrdiff_t>(end));
-      kokoro::fade_ends(samples_, KokoroModel::kSampleRate);
-    }
+    const Clause& clause = clauses_[next_clause_++];
+    auto audio = model_->synthesize(clause.tokens, *style_, model_options_, stop);
+    if (!audio) return audio.status();
+    const auto [begin, end] = kokoro::trim_range(*audio, KokoroModel::kSampleRate);
+    samples_.assign(audio->begin() + static_cast<std::ptrdiff_t>(begin),
+                    audio->begin() + static_cast<std::ptrdiff_t>(end));
+    kokoro::fade_ends(samples_, KokoroModel::kSampleRate);
     const bool last = next_clause_ == clauses_.size();
     if (!last && !samples_.empty()) {
-      const float pause = kokoro::pause_after(clause);
-      samples_.resize(samples_.size() + static_cast<size_t>(pause * KokoroModel::kSampleRate), 0.0f);
+      samples_.resize(
+          samples_.size() + static_cast<size_t>(clause.pause_s * KokoroModel::kSampleRate), 0.0f);
     }
     if (volume_ != 1.0f) {
       for (float& x : samples_) x *= volume_;
@@ -74,7 +76,7 @@ class KokoroStream : public SynthesisStream {
  private:
   std::shared_ptr<const KokoroModel> model_;
   std::shared_ptr<const std::vector<float>> style_;
-  std::vector<std::string> clauses_;
+  std::vector<Clause> clauses_;
   KokoroModel::Options model_options_;
   float volume_ = 1.0f;
   size_t next_clause_ = 0;
@@ -120,10 +122,13 @@ class KokoroSynthesizer : public Synthesizer {
     std::string phonemes;
     if (Status s = g2p_.phonemize(text, &phonemes); !s) return s;
     const g2p::KokoroVocab& vocab = model_->vocab();
-    const auto count = [&](std::string_view s) { return vocab.encode(s).size(); };
-    std::vector<std::string> clauses = kokoro::split_clauses(phonemes, count);
-    // Marks the vocabulary lacks (« » for brackets) leave clauses with no token: nothing to say.
-    std::erase_if(clauses, [&](const std::string& c) { return count(c) == 0; });
+    std::vector<Clause> clauses;
+    for (const std::string& text : kokoro::split_clauses(
+             phonemes, [&](std::string_view s) { return vocab.encode(s).size(); })) {
+      Clause c{vocab.encode(text), kokoro::pause_after(text)};
+      // Marks the vocabulary lacks (« » for brackets) leave clauses with no token: nothing to say.
+      if (!c.tokens.empty()) clauses.push_back(std::move(c));
+    }
     if (clauses.empty()) return Status(StatusCode::kDataError, "nothing to say");
     return std::unique_ptr<SynthesisStream>(std::make_unique<KokoroStream>(
         model_, std::move(style.value()), std::move(clauses), options));
