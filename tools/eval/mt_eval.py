@@ -3,7 +3,8 @@
 
 Runs each system over the English side of a TSV of English<TAB>Japanese pairs, writes the
 hypotheses, and scores them with sacreBLEU (BLEU with the ja-mecab tokenizer, and chrF; signatures
-printed and stored) plus the time per sentence. Writes mt_eval.json and mt_eval.png into --out.
+printed and stored) plus the time per sentence. Writes mt_eval.json and mt_eval.png into --out, and
+progress.jsonl there as each sentence finishes (--resume goes on from it after an interrupted run).
 
     tools/eval/mt_eval.py --systems llama-cpp-python:qwen2.5-coder-1.5b,llama:qwen2.5-coder-1.5b --limit 100
 
@@ -476,6 +477,25 @@ def plot(results: list[dict], path: Path, title: str) -> None:
 
 # --- main --------------------------------------------------------------------------------------
 
+def load_progress(path: Path, sources: list[str], systems: list[str]) -> list[dict]:
+    """The finished sentences of an earlier run of the same sentences and systems (progress.jsonl)."""
+    if not path.is_file():
+        return []
+    done = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            break  # a line cut short when the run was killed: redo that sentence
+        i = record.get("i")
+        if i != len(done) or i >= len(sources) or record.get("source") != sources[i] or \
+                any(s not in record for s in systems):
+            raise SystemExit(f"--resume: {path} is from another run (sentence {len(done)} does not match); "
+                             f"use the same --tsv/--start/--limit/--systems or another --out")
+        done.append(record)
+    return done
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tsv", type=Path, default=DEFAULT_TSV,
@@ -499,6 +519,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--paired-bs", type=int, default=1000, metavar="N",
                    help="paired bootstrap resamples against llama-cpp-python:MODEL (default 1000; 0: off)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per sentence (and for loading)")
+    p.add_argument("--resume", action="store_true",
+                   help="go on from the progress.jsonl an interrupted run left in --out (same sentences and systems)")
     p.add_argument("--no-venv", action="store_true", help="use the current Python environment as it is")
     return p.parse_args(argv)
 
@@ -524,6 +546,7 @@ def main(argv: list[str]) -> int:
     log(f"{len(sources)} sentences (from #{args.start}), {sum(map(len, references))} references from {args.tsv}")
 
     runners = []
+    progress = None
     try:
         for system in systems:
             log(f"loading {system}")
@@ -531,8 +554,22 @@ def main(argv: list[str]) -> int:
             log(f"{system}: ready in {runners[-1].startup_s:.2f} s")
         hyps = {s: [] for s in systems}
         seconds = {s: [] for s in systems}
+        done = load_progress(args.out / "progress.jsonl", sources, systems) if args.resume else []
+        for record in done:
+            for s in systems:
+                hyps[s].append(record[s]["hyp"])
+                seconds[s].append(record[s]["s"])
+        if done:
+            log(f"--resume: {len(done)} sentences taken from {args.out / 'progress.jsonl'}")
+        # One line per finished sentence, written as it finishes, so that a run that dies or is killed
+        # keeps what it did (--resume goes on from there).
+        progress = (args.out / "progress.jsonl").open("w", encoding="utf-8")
+        for record in done:  # written again without the torn line a killed run may have left
+            progress.write(json.dumps(record, ensure_ascii=False) + "\n")
         report_every = max(1, len(sources) // 10)
         for i, sentence in enumerate(sources):
+            if i < len(done):
+                continue
             # Every system takes sentence i before any takes i+1; the order rotates, so no system always
             # runs right after another one (caches, a neighbour's threads going to sleep).
             k = i % len(runners)
@@ -540,10 +577,15 @@ def main(argv: list[str]) -> int:
                 out, dt = r.translate(sentence)
                 hyps[r.system].append(out)
                 seconds[r.system].append(dt)
+            progress.write(json.dumps({"i": i, "source": sentence, **{
+                s: {"hyp": hyps[s][i], "s": round(seconds[s][i], 4)} for s in systems}}, ensure_ascii=False) + "\n")
+            progress.flush()
             if (i + 1) % report_every == 0:
                 log(f"{i + 1}/{len(sources)}: " + ", ".join(
                     f"{s} {1000 * statistics.mean(seconds[s]):.0f} ms" for s in systems))
     finally:
+        if progress is not None:
+            progress.close()
         for r in runners:
             r.close()
 

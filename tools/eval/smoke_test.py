@@ -23,6 +23,32 @@ def fail(msg: str) -> None:
     sys.exit(1)
 
 
+def check_resume(binary: Path, out: Path) -> None:
+    """A run killed after 12 sentences (progress.jsonl cut there, its last line torn) goes on with
+    --resume to the same 20 hypotheses. Uses the pass-through system, which needs no model."""
+    first = out / "resume-first"
+    for name, extra in (("first", []), ("resumed", ["--resume"])):
+        if name == "resumed":
+            lines = (first / "progress.jsonl").read_text(encoding="utf-8").splitlines()
+            if len(lines) != 20:
+                fail(f"progress.jsonl holds {len(lines)} lines after 20 sentences")
+            (first / "progress.jsonl").write_text("\n".join(lines[:12]) + "\n" + lines[12][:15], encoding="utf-8")
+        proc = subprocess.run([sys.executable, str(HERE / "mt_eval.py"), "--bin", str(binary), "--tsv", str(TSV),
+                               "--limit", "20", "--systems", "none", "--out", str(first), "--paired-bs", "0",
+                               *extra], capture_output=True, text=True)
+        if proc.returncode != 0:
+            fail(f"mt_eval.py ({name}) exited with {proc.returncode}: {proc.stderr[-2000:]}")
+        if name == "resumed" and "--resume: 12 sentences taken" not in proc.stderr:
+            fail(f"--resume did not take the 12 finished sentences: {proc.stderr[-2000:]}")
+    hyps = (first / "hyp.none.ja.txt").read_text(encoding="utf-8").splitlines()
+    sources = (first / "sources.en.txt").read_text(encoding="utf-8").splitlines()
+    if hyps != sources:
+        fail("--resume: the resumed run's hypotheses differ from the sources")
+    records = [json.loads(line) for line in (first / "progress.jsonl").read_text(encoding="utf-8").splitlines()]
+    if [r["i"] for r in records] != list(range(20)):
+        fail("--resume: progress.jsonl does not hold sentences 0..19 once each after the resumed run")
+
+
 def main() -> int:
     binary, out = Path(sys.argv[1]), Path(sys.argv[2])
     systems = sys.argv[3] if len(sys.argv) > 3 else "none"
@@ -63,6 +89,7 @@ def main() -> int:
     png = out / "mt_eval.png"
     if not png.is_file() or png.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
         fail(f"{png} is not a PNG")
+    check_resume(binary, out)
     print("mt_eval smoke test passed")
     return 0
 
