@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/model_store.h"
+#include "common/synthesis_drain.h"
 #include "tts/synthesizer.h"
 
 namespace stream_tts {
@@ -24,35 +25,9 @@ bool models_installed() {
   }
 }
 
-struct Collected {
-  std::vector<float> samples;
-  size_t chunks = 0;
-  int sample_rate = 0;
-  Status status;
-};
-
-Collected drain(SynthesisStream& stream, std::stop_token stop = {}) {
-  Collected out;
-  for (;;) {
-    AudioChunk chunk;
-    Status s = stream.next(&chunk, stop);
-    if (!s) {
-      out.status = s;
-      break;
-    }
-    out.samples.insert(out.samples.end(), chunk.samples.begin(), chunk.samples.end());
-    ++out.chunks;
-    out.sample_rate = chunk.sample_rate;
-    if (chunk.is_last) break;
-  }
-  return out;
-}
-
-double rms(const std::vector<float>& x) {
-  double sum = 0;
-  for (float v : x) sum += static_cast<double>(v) * v;
-  return x.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(x.size()));
-}
+using Collected = testing_support::DrainedAudio;
+using testing_support::drain;
+using testing_support::rms;
 
 class KokoroSynthesizerTest : public ::testing::Test {
  protected:
@@ -99,7 +74,7 @@ TEST_F(KokoroSynthesizerTest, SpeaksJapaneseAt24kHz) {
 TEST_F(KokoroSynthesizerTest, LongSentenceComesInClauseChunks) {
   const Collected c = say("吾輩は猫である、名前はまだ無い、どこで生まれたかとんと見当がつかぬ。");
   ASSERT_TRUE(c.status.is_ok()) << c.status.to_string();
-  EXPECT_GE(c.chunks, 2u);
+  EXPECT_GE(c.chunk_sizes.size(), 2u);
   EXPECT_GT(static_cast<double>(c.samples.size()) / 24000.0, 2.5);
 }
 

@@ -21,6 +21,7 @@
 
 #include "tts/openjtalk/openjtalk_synthesizer.h"
 #include "tts/openjtalk/text_analyzer.h"
+#include "common/synthesis_drain.h"
 #include "tts/synthesizer.h"
 
 namespace stream_tts {
@@ -33,35 +34,9 @@ constexpr const char* kShortText = "今日はいい天気ですね。";
 constexpr const char* kLongText =
     "吾輩は猫である。名前はまだ無い。どこで生まれたかとんと見当がつかぬ。";  // 6.4 s
 
-struct Collected {
-  std::vector<float> samples;
-  std::vector<size_t> chunk_sizes;
-  int sample_rate = 0;
-  Status status;  // the first non-OK status other than kEndOfStream
-};
-
-Collected drain(SynthesisStream& stream, std::stop_token stop = {}) {
-  Collected out;
-  for (;;) {
-    AudioChunk chunk;
-    Status s = stream.next(&chunk, stop);
-    if (!s) {
-      out.status = s;
-      break;
-    }
-    out.samples.insert(out.samples.end(), chunk.samples.begin(), chunk.samples.end());
-    out.chunk_sizes.push_back(chunk.samples.size());
-    out.sample_rate = chunk.sample_rate;
-    if (chunk.is_last) break;
-  }
-  return out;
-}
-
-double rms(const std::vector<float>& x) {
-  double sum = 0;
-  for (float v : x) sum += static_cast<double>(v) * v;
-  return x.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(x.size()));
-}
+using Collected = testing_support::DrainedAudio;
+using testing_support::drain;
+using testing_support::rms;
 
 bool all_in_range(const std::vector<float>& x) {
   return std::all_of(x.begin(), x.end(),
