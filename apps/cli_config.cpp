@@ -36,6 +36,7 @@ std::vector<std::string> CliConfig::validate() const {
   if (int8 && translate != "nmt") problems.push_back("--int8 needs --translate nmt");
   if (beams < 1 || beams > 16) problems.push_back("--beams must be 1..16");
   if (beams > 1 && translate != "nmt") problems.push_back("--beams needs --translate nmt");
+  if (!shortlist.empty() && translate != "nmt") problems.push_back("--shortlist needs --translate nmt");
   if (device == "cuda" && translate != "nmt") {
     problems.push_back("--device applies to --translate nmt (llama offloads with --gpu-layers)");
   }

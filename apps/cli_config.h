@@ -38,6 +38,7 @@ struct CliConfig {
   std::string device = "cpu";            // nmt: cpu|cuda (cuda without a CUDA build is an error)
   bool int8 = false;                     // nmt: int8 weights
   int beams = 1;                         // nmt: beam search width; 1 = greedy
+  std::string shortlist;                 // nmt: target-vocabulary shortlist file; empty = every token
   // Speech
   std::string tts = "auto";              // auto|openjtalk|espeak|worker:NAME
   std::string voice;                     // Japanese voice (Open JTalk .htsvoice path or name; a worker's

@@ -19,6 +19,7 @@ std::unique_ptr<Translator> load_translator(const CliConfig& config) {
   tc.device = config.device;
   tc.int8 = config.int8;
   tc.beams = config.beams;
+  tc.shortlist = config.shortlist;
   return make_translator(tc);
 }
 

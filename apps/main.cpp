@@ -118,6 +118,10 @@ void add_common_options(CLI::App& app, CliConfig& c) {
   app.add_flag("--int8", c.int8, "nmt: int8 weights (per-row symmetric) with int8 products")->group(kTranslate);
   app.add_option("--beams", c.beams, "nmt: beam search width (1 = greedy; as transformers' num_beams)")
       ->capture_default_str()->group(kTranslate);
+  app.add_option("--shortlist", c.shortlist,
+                 "nmt: target-vocabulary shortlist, one SentencePiece piece a line (docs/nmt.md); the output "
+                 "uses only those, the sentence's own tokens and the special tokens")
+      ->group(kTranslate);
 
   const std::string kSpeech = "Speech";
   app.add_option("--tts", c.tts,

@@ -28,6 +28,7 @@ struct TranslatorConfig {
   std::string device = "cpu";      // nmt: cpu | cuda (strict: cuda without a CUDA build is an error)
   bool int8 = false;               // nmt: int8 weights (per-row symmetric) instead of fp32
   int beams = 1;                   // nmt: beam search width (transformers' num_beams); 1 = greedy
+  std::string shortlist;           // nmt: target-vocabulary shortlist file (docs/nmt.md); empty = every token
 };
 
 class Translator {

@@ -22,6 +22,17 @@ endforeach()
 nmt_test(translate_int8 bash -c "head -3 \"$1\" | \"$0\" translate --translate nmt --model \"$2\" --int8 --max-tokens 8 | grep -c . | grep -qx 3"
   $<TARGET_FILE:stream-tts> ${NMT_GOLDEN}/tiny-nllb.inputs.txt ${NMT_GOLDEN}/tiny-nllb)
 
+# --shortlist (docs/nmt.md): a shortlist holding every token of transformers' outputs changes no greedy
+# output; a piece the vocabulary lacks is an error naming the file and line; it needs --translate nmt.
+foreach(model tiny-nllb tiny-marian)
+  nmt_test(translate_${model}_shortlist ${NMT_CHECK} ${NMT_GOLDEN}/${model}.golden.json ${NMT_GOLDEN}/${model}
+    --shortlist ${NMT_GOLDEN}/${model}.shortlist.txt)
+endforeach()
+nmt_test(shortlist_unknown_piece ${RUN_CASE} --no-wav --expect-exit 1 --expect-stderr "bad-shortlist.txt:3"
+  -- translate --translate nmt --model ${NMT_GOLDEN}/tiny-nllb --shortlist ${NMT_GOLDEN}/bad-shortlist.txt)
+nmt_test(shortlist_needs_nmt ${RUN_CASE} --no-wav --expect-exit 2 --expect-stderr "--shortlist needs --translate nmt"
+  -- translate --translate none --shortlist ${NMT_GOLDEN}/tiny-nllb.shortlist.txt)
+
 # The pipeline: stdin text -> nmt -> Japanese speech (the tiny NLLB model writes kanji for these two).
 nmt_test(pipeline ${RUN_CASE} --stdin ${NMT_GOLDEN}/pipeline_input.txt --min-sentences 2 --min-seconds 0.5
   --max-seconds 60 -- --input text --translate nmt --model ${NMT_GOLDEN}/tiny-nllb --max-tokens 6 --threads 1)

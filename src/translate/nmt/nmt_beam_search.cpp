@@ -103,7 +103,9 @@ Result<std::vector<int>> beam_generate(NmtRunner& runner, const std::vector<int>
   if (Status s = runner.encode(source_ids, max_length, beams); !s) return s;
   const int vocab = c.decoder_vocab_size;
   const int keep = 2 * beams;  // max(2, 1 + number of EOS ids) · num_beams
-  if (vocab < keep) return Status(StatusCode::kInvalidArgument, "--beams is larger than half the vocabulary");
+  if (runner.allowed_tokens() < keep) {
+    return Status(StatusCode::kInvalidArgument, "--beams is larger than half the vocabulary (or the shortlist)");
+  }
 
   std::vector<std::vector<int>> seqs(beams, std::vector<int>{c.decoder_start_token_id});
   std::vector<float> beam_scores(beams, -1e9f);

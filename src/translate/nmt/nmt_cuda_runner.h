@@ -59,6 +59,10 @@ struct NmtCudaOptions {
                                        // (H200, one block per SM: 27.3 vs 22.3 ms, hence off)
   bool persistent_barriers_only = false;  // diagnostics: the persistent kernel's grid barriers alone, no
                                           // work (wrong tokens): what the barriers cost
+  std::vector<int> shortlist;  // target-vocabulary shortlist (nmt_shortlist.h: sorted, unique, special
+                               // tokens included; empty = every token): the LM head scores a compact
+                               // copy of these rows plus max_source_tokens slots that each sentence
+                               // fills with its source ids, so the graphs keep one shape
 };
 
 // Empty when CUDA device `device` can run the runner; otherwise why not (no driver, no device, ...).

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "nn/cpu/kernels.h"
+#include "translate/nmt/nmt_shortlist.h"
 
 namespace stream_tts {
 namespace {
@@ -56,6 +57,8 @@ std::shared_ptr<const NmtModel> NmtModel::load(const std::string& dir, bool int8
   model->weights = load_nmt_weights(dir, model->config, int8, argmax_screen);
   return model;
 }
+
+NmtRunner::~NmtRunner() = default;
 
 NmtRunner::NmtRunner(std::shared_ptr<const NmtModel> model) : model_(std::move(model)) {
   const int layers = model_->config.decoder_layers;
@@ -153,6 +156,7 @@ Status NmtRunner::encode(const std::vector<int>& source_ids, int max_decoder_tok
     cpu::linear(w.decoder[l].cross_attn.k, x_.data(), s, cross_k_[l].data());
     cpu::linear(w.decoder[l].cross_attn.v, x_.data(), s, cross_v_[l].data());
   }
+  fill_source_slots(source_ids);
   source_len_ = s;
   decoder_len_ = 0;
   capacity_ = std::max(1, max_decoder_tokens);
@@ -165,6 +169,52 @@ Status NmtRunner::encode(const std::vector<int>& source_ids, int max_decoder_tok
   return Status::ok();
 }
 
+void NmtRunner::set_shortlist(std::shared_ptr<const NmtShortlist> shortlist) {
+  shortlist_ = std::move(shortlist);
+  row_ids_.clear();
+  slots_.reset();
+  source_len_ = 0;  // the slots belong to a sentence: encode() again
+}
+
+int NmtRunner::allowed_tokens() const { return shortlist_ ? allowed_count_ : model_->config.decoder_vocab_size; }
+
+// The sentence's source ids that the shortlist lacks get rows of their own, copied from the full LM
+// head, so that they can be copied into the output (names, numbers).
+void NmtRunner::fill_source_slots(const std::vector<int>& source_ids) {
+  if (!shortlist_) return;
+  std::vector<int> extra;
+  for (int id : source_ids) {
+    if (id < model_->config.decoder_vocab_size && !shortlist_->contains(id)) extra.push_back(id);
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  slots_ = std::make_unique<NmtHeadRows>(gather_head_rows(*model_->weights, extra));
+  row_ids_ = shortlist_->rows.row_ids;
+  row_ids_.insert(row_ids_.end(), slots_->row_ids.begin(), slots_->row_ids.end());
+  allowed_count_ = static_cast<int>(shortlist_->ids.size() + extra.size());
+}
+
+// compact_ [rows, row_ids_]: the shortlist's rows, then the source slots, biases added.
+const float* NmtRunner::shortlist_logits() {
+  const NmtHeadRows* parts[2] = {&shortlist_->rows, slots_.get()};
+  const size_t m = row_ids_.size();
+  compact_.resize(static_cast<size_t>(rows_) * m);
+  size_t offset = 0;
+  for (const NmtHeadRows* p : parts) {
+    const int n = p->head.out;
+    if (n == 0) continue;
+    part_.resize(static_cast<size_t>(rows_) * n);
+    cpu::linear(p->head, x_.data(), rows_, part_.data());
+    for (int b = 0; b < rows_; ++b) {
+      float* dst = compact_.data() + b * m + offset;
+      std::copy_n(part_.data() + static_cast<size_t>(b) * n, n, dst);
+      if (!p->bias.empty()) cpu::add_inplace(dst, p->bias.data(), n);
+    }
+    offset += n;
+  }
+  return compact_.data();
+}
+
 Result<const float*> NmtRunner::step(int token) {
   if (Status s = advance(token); !s) return s;
   return logits();
@@ -175,6 +225,17 @@ const float* NmtRunner::logits() {
   const NmtWeights& w = *model_->weights;
   const size_t vocab = c.decoder_vocab_size;
   logits_.resize(static_cast<size_t>(rows_) * vocab);
+  if (shortlist_) {
+    // Tokens outside the allowed set get -inf: softmax and top-k (beam search) never choose them.
+    const float* compact = shortlist_logits();
+    const size_t m = row_ids_.size();
+    std::fill(logits_.begin(), logits_.end(), -INFINITY);
+    for (int b = 0; b < rows_; ++b) {
+      float* row = logits_.data() + b * vocab;
+      for (size_t j = 0; j < m; ++j) row[row_ids_[j]] = compact[b * m + j];
+    }
+    return logits_.data();
+  }
   cpu::linear(w.lm_head, x_.data(), rows_, logits_.data());
   if (!w.final_logits_bias.empty()) {
     for (int b = 0; b < rows_; ++b) cpu::add_inplace(logits_.data() + b * vocab, w.final_logits_bias.data(), vocab);
@@ -184,6 +245,23 @@ const float* NmtRunner::logits() {
 
 int NmtRunner::argmax(const std::vector<int>& excluded, int* recomputed) {
   const NmtWeights& w = *model_->weights;
+  if (shortlist_) {
+    // The best allowed token; the lowest id among equal logits, as std::max_element over logits().
+    const float* compact = shortlist_logits();  // row 0 first
+    int best = -1;
+    float best_value = 0.0f;
+    for (size_t j = 0; j < row_ids_.size(); ++j) {
+      const int id = row_ids_[j];
+      const float v = compact[j];
+      if (v != v || std::find(excluded.begin(), excluded.end(), id) != excluded.end()) continue;
+      if (best < 0 || v > best_value || (v == best_value && id < best)) {
+        best = id;
+        best_value = v;
+      }
+    }
+    if (recomputed != nullptr) *recomputed = -1;
+    return best < 0 ? row_ids_.front() : best;
+  }
   return cpu::linear_argmax(w.lm_head, w.lm_head_screen, x_.data(),
                             w.final_logits_bias.empty() ? nullptr : w.final_logits_bias.data(), excluded,
                             recomputed);

@@ -17,6 +17,9 @@
 
 namespace stream_tts {
 
+struct NmtShortlist;  // nmt_shortlist.h
+struct NmtHeadRows;   // nmt_shortlist.h
+
 struct NmtModel {
   NmtConfig config;
   std::shared_ptr<const NmtWeights> weights;
@@ -29,6 +32,7 @@ struct NmtModel {
 class NmtRunner {
  public:
   explicit NmtRunner(std::shared_ptr<const NmtModel> model);
+  ~NmtRunner();
 
   // Runs the encoder on `source_ids`, computes every decoder layer's cross-attention K/V and clears the
   // self-attention cache; `max_decoder_tokens` bounds the decoder length (cache capacity) and `beams`
@@ -50,12 +54,21 @@ class NmtRunner {
   // exactly std::max_element over logits(), but reading an fp32 LM head as int8 when the model was
   // loaded with its screen (nn::cpu::linear_argmax; `recomputed` as there).
   int argmax(const std::vector<int>& excluded, int* recomputed = nullptr);
+  // From the next encode() on, the LM head scores only the shortlist's tokens and that sentence's
+  // source tokens (nmt_shortlist.h): logits() holds -inf for every other id and argmax() never picks
+  // one. Null: the whole vocabulary again (the default).
+  void set_shortlist(std::shared_ptr<const NmtShortlist> shortlist);
+  // How many tokens the LM head scores for the current sentence (the decoder vocabulary without a
+  // shortlist).
+  int allowed_tokens() const;
   int decoder_length() const { return decoder_len_; }
   const NmtConfig& config() const { return model_->config; }
 
  private:
   void embed(const nn::FloatTensor& table, int token, int position, float* out) const;
   void self_attention_block(const NmtAttentionWeights& w, const float* x, int rows, bool causal, float* out);
+  void fill_source_slots(const std::vector<int>& source_ids);
+  const float* shortlist_logits();
 
   std::shared_ptr<const NmtModel> model_;
   int source_len_ = 0;
@@ -67,6 +80,13 @@ class NmtRunner {
   std::vector<std::vector<float>> self_k_, self_v_;    // per decoder layer: [capacity, d]
   // Scratch, sized on first use.
   std::vector<float> x_, h_, q_, k_, v_, a_, f_, scores_, logits_, reorder_;
+  // Shortlist (set_shortlist): its LM-head rows, then slots_ = the rows of the sentence's source ids
+  // that it lacks (copied by encode()).
+  std::shared_ptr<const NmtShortlist> shortlist_;
+  std::vector<int> row_ids_;    // full id of each compact logit: the shortlist's rows, then the slots'
+  int allowed_count_ = 0;       // distinct ids among them
+  std::unique_ptr<NmtHeadRows> slots_;
+  std::vector<float> compact_, part_;
 };
 
 struct GenerateOptions {

@@ -127,6 +127,8 @@ class NllbTokenizer final : public NmtTokenizer {
   }
 
   int token_id(std::string_view token) const override { return vocab_.find(token); }
+  int unk_id() const override { return unk_; }
+  std::vector<std::string> target_pieces(std::string_view text) const override { return pieces_of(*sp_, text); }
 
  private:
   int language_id(const std::string& lang) const {
@@ -201,6 +203,10 @@ class MarianTokenizer final : public NmtTokenizer {
   }
 
   int token_id(std::string_view token) const override { return vocab_.find(token); }
+  int unk_id() const override { return unk_; }
+  std::vector<std::string> target_pieces(std::string_view text) const override {
+    return pieces_of(*target_, text);
+  }
 
  private:
   std::unique_ptr<sentencepiece::SentencePieceProcessor> source_, target_;

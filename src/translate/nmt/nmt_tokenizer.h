@@ -36,6 +36,12 @@ class NmtTokenizer {
   virtual std::string decode(const std::vector<int>& ids) const = 0;
   // The id of a token string, or -1.
   virtual int token_id(std::string_view token) const = 0;
+  // The unknown token's id.
+  virtual int unk_id() const = 0;
+  // The pieces the target side's SentencePiece model cuts target-language text into (NLLB: the one
+  // model; Marian: target.spm), no special tokens; a piece may be absent from the vocabulary
+  // (token_id -1). For building shortlists from a target corpus (tools/nmt/make_shortlist.cpp).
+  virtual std::vector<std::string> target_pieces(std::string_view text) const = 0;
 };
 
 // transformers' clean_up_tokenization (" ." -> ".", " n't" -> "n't", ...).

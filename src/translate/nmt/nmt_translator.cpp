@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "nn/cpu/kernels.h"
 #include "translate/nmt/nmt_model.h"
+#include "translate/nmt/nmt_shortlist.h"
 #include "translate/nmt/nmt_tokenizer.h"
 #if STREAM_TTS_HAVE_CUDA
 #include "translate/nmt/nmt_cuda_runner.h"
@@ -73,18 +74,25 @@ NmtTranslator::NmtTranslator(const TranslatorConfig& config) : impl_(std::make_u
     }
     // fp32 host weights: the runner rounds them to fp16 or quantizes them to int8 on the GPU.
     impl_->model = NmtModel::load(config.model, false);
+    impl_->tokenizer = NmtTokenizer::load(config.model, impl_->model->config, config.source_lang, config.target_lang);
     NmtCudaOptions options;
     options.weights = config.int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;
     options.max_decoder_tokens = std::max(512, config.max_tokens + 1);
+    if (!config.shortlist.empty()) options.shortlist = shortlist_ids(config.shortlist);
     impl_->cuda = std::make_unique<NmtCudaRunner>(impl_->model, options);
   }
 #endif
   if (!impl_->model) {
-    // Greedy fp32 decoding reads the LM head through its int8 screen (exact argmax, nmt_model.h).
-    impl_->model = NmtModel::load(config.model, config.int8, /*argmax_screen=*/!config.int8 && config.beams == 1);
+    // Greedy fp32 decoding reads the LM head through its int8 screen (exact argmax, nmt_model.h); a
+    // shortlist's compact head is small enough to read whole.
+    const bool screen = !config.int8 && config.beams == 1 && config.shortlist.empty();
+    impl_->model = NmtModel::load(config.model, config.int8, screen);
+    impl_->tokenizer = NmtTokenizer::load(config.model, impl_->model->config, config.source_lang, config.target_lang);
     impl_->runner = std::make_unique<NmtRunner>(impl_->model);
+    if (!config.shortlist.empty()) {
+      impl_->runner->set_shortlist(make_nmt_shortlist(*impl_->model, shortlist_ids(config.shortlist)));
+    }
   }
-  impl_->tokenizer = NmtTokenizer::load(config.model, impl_->model->config, config.source_lang, config.target_lang);
   const NmtConfig& c = impl_->model->config;
   log::debug("nmt: {} ({} + {} layers, d_model {}, vocab {}), {}, {} threads, int8 kernel {}", config.model,
              c.encoder_layers, c.decoder_layers, c.d_model, c.vocab_size, config.int8 ? "int8" : "fp32", threads,
@@ -92,6 +100,14 @@ NmtTranslator::NmtTranslator(const TranslatorConfig& config) : impl_(std::make_u
 }
 
 NmtTranslator::~NmtTranslator() = default;
+
+std::vector<int> NmtTranslator::shortlist_ids(const std::string& path) const {
+  const NmtConfig& c = impl_->model->config;
+  std::vector<int> ids = read_nmt_shortlist(path, *impl_->tokenizer, c.decoder_vocab_size);
+  ids = shortlist_with_specials(std::move(ids), c, *impl_->tokenizer);
+  log::debug("nmt: shortlist {}: {} of {} tokens (with the special tokens)", path, ids.size(), c.decoder_vocab_size);
+  return ids;
+}
 
 std::string NmtTranslator::target_lang() const {
   if (impl_->model->config.arch == NmtArch::kMarian) return iso_language(impl_->config.target_lang);

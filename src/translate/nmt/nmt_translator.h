@@ -1,6 +1,7 @@
 // The `nmt` translator: a native encoder-decoder (NLLB-200 / M2M100, Marian / OPUS-MT) loaded from a
-// Hugging Face model directory (docs/nmt.md). Greedy decoding; --max-tokens is transformers'
-// max_new_tokens. Threads: translate() from one thread at a time (the Translator contract).
+// Hugging Face model directory (docs/nmt.md). Greedy or beam decoding; --max-tokens is transformers'
+// max_new_tokens; --shortlist FILE restricts the output vocabulary (nmt_shortlist.h).
+// Threads: translate() from one thread at a time (the Translator contract).
 #pragma once
 
 #include <memory>
@@ -31,6 +32,8 @@ class NmtTranslator final : public Translator {
   Status generate_forced(const std::vector<int>& source_ids, int tokens);
 
  private:
+  std::vector<int> shortlist_ids(const std::string& path) const;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

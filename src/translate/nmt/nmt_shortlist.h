@@ -1,0 +1,58 @@
+// Target-vocabulary shortlist of the nmt backend (--shortlist FILE, docs/nmt.md): the LM head scores
+// only the allowed output tokens of a sentence = the file's pieces ∪ the sentence's own source token
+// ids (names, numbers and identifiers can still be copied) ∪ the special tokens (eos, pad, unk, bos,
+// the decoder start token, the forced target-language BOS and forced EOS). The greedy pick is the best
+// allowed token, so outputs equal the full-vocabulary ones whenever the full argmax is allowed; beam
+// search normalises its log-probabilities over the allowed tokens.
+// Why: NLLB's LM head is 256,206 rows × d_model, most of a decoder step's bytes; a 32k shortlist reads
+// an eighth of it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/linear.h"
+#include "translate/nmt/nmt_model.h"
+#include "translate/nmt/nmt_tokenizer.h"
+
+namespace stream_tts {
+
+// Rows of the LM head copied out, in the model's format (fp32 or int8), laid out so that
+// nn::cpu::linear() gives each row the very bits it gives that row inside the full head: linear()
+// sums a row of a 4-row block in another order than one of the last out % 4 rows, so the rows of
+// blocks come first (padded to a multiple of 4 by repeating a row) and the full head's tail rows last.
+struct NmtHeadRows {
+  nn::Linear head;
+  std::vector<int> row_ids;  // the full id of each row of head (a padding row repeats one)
+  std::vector<float> bias;   // final_logits_bias of each row (Marian); empty when the model has none
+};
+// Throws Error(kInvalidArgument) for an id outside the decoder vocabulary.
+NmtHeadRows gather_head_rows(const NmtWeights& weights, const std::vector<int>& ids);
+
+// The shortlist's part that is the same for every sentence: read-only after make_nmt_shortlist,
+// shared by every runner.
+struct NmtShortlist {
+  std::vector<int> ids;  // allowed ids, sorted and unique: the file's pieces and the special tokens
+  NmtHeadRows rows;      // their LM-head rows
+
+  bool contains(int id) const;
+};
+
+// Reads a shortlist file: UTF-8, one SentencePiece piece per line exactly as the vocabulary spells it
+// ("▁" marks a word start); anything after a tab is ignored (make_shortlist writes counts there);
+// blank lines and lines starting with '#' are skipped; a leading backslash is dropped, so "\#" and
+// "\\x" are the pieces "#" and "\x". Returns the ids, in file order. Throws Error naming the file
+// (kNotFound: unreadable; kDataError: "FILE:LINE: ..." for a piece the model's vocabulary lacks or an
+// id outside the decoder vocabulary, or a file without any piece).
+std::vector<int> read_nmt_shortlist(const std::string& path, const NmtTokenizer& tokenizer, int decoder_vocab);
+
+// `ids` plus the special tokens that generation may emit or force (see the top of this file); sorted,
+// unique.
+std::vector<int> shortlist_with_specials(std::vector<int> ids, const NmtConfig& config, const NmtTokenizer& tokenizer);
+
+// Copies the LM-head rows (and final_logits_bias entries) of `ids` (sorted, unique, in range) out of
+// `model`. Throws Error(kInvalidArgument) for ids that are not.
+std::shared_ptr<const NmtShortlist> make_nmt_shortlist(const NmtModel& model, std::vector<int> ids);
+
+}  // namespace stream_tts
