@@ -28,6 +28,11 @@ foreach(model tiny-nllb tiny-marian)
   nmt_test(translate_${model}_shortlist ${NMT_CHECK} ${NMT_GOLDEN}/${model}.golden.json ${NMT_GOLDEN}/${model}
     --shortlist ${NMT_GOLDEN}/${model}.shortlist.txt)
 endforeach()
+# tools/nmt/make_shortlist.cpp: a shortlist made from a corpus (here the golden Japanese outputs) loads
+# and translates.
+nmt_test(make_shortlist bash -c "\"$0\" --model \"$1\" --corpus \"$2\" --min-count 1 > \"$3\" && grep -q '^# nmt shortlist: [1-9]' \"$3\" && echo 'A cat is sleeping over there.' | \"$4\" translate --translate nmt --model \"$1\" --shortlist \"$3\" --max-tokens 6 | wc -l | grep -qx 1"
+  $<TARGET_FILE:st_nmt_make_shortlist> ${NMT_GOLDEN}/tiny-nllb ${NMT_GOLDEN}/tiny-nllb.expected.txt
+  ${CMAKE_CURRENT_BINARY_DIR}/make_shortlist.txt $<TARGET_FILE:stream-tts>)
 nmt_test(shortlist_unknown_piece ${RUN_CASE} --no-wav --expect-exit 1 --expect-stderr "bad-shortlist.txt:3"
   -- translate --translate nmt --model ${NMT_GOLDEN}/tiny-nllb --shortlist ${NMT_GOLDEN}/bad-shortlist.txt)
 nmt_test(shortlist_needs_nmt ${RUN_CASE} --no-wav --expect-exit 2 --expect-stderr "--shortlist needs --translate nmt"

@@ -1,7 +1,7 @@
 // Makes a --shortlist file (docs/nmt.md) from a target-language corpus with the model's own tokenizer:
 // every piece the target side's SentencePiece model cuts the corpus into, counted, the most frequent
 // first, as "piece<TAB>count" lines that read_nmt_shortlist() reads back.
-//   st_nmt_make_shortlist --model DIR --corpus FILE [--column N] [--min-count N] [--max-tokens N]
+//   st_nmt_make_shortlist --model DIR --corpus FILE [--column N] [--min-count N] [--keep N]
 //       [--tgt jpn_Jpan] > shortlist.txt
 // --column N takes the N-th tab-separated field of each line (1-based; 0 = the whole line), e.g. 2 for
 // the Japanese side of ../shared/data/tatoeba-eng-jpn.dev.tsv. Prints what it kept on stderr.
@@ -36,12 +36,12 @@ std::string field(const std::string& line, int column) {
 int main(int argc, char** argv) {
   CLI::App app{"Make an nmt --shortlist file from a target-language corpus"};
   std::string model, corpus, tgt = "jpn_Jpan";
-  int column = 0, min_count = 1, max_tokens = 0;
+  int column = 0, min_count = 1, keep = 0;
   app.add_option("--model", model, "Hugging Face model directory (its tokenizer files)")->required();
   app.add_option("--corpus", corpus, "UTF-8 text in the target language, one sentence a line")->required();
   app.add_option("--column", column, "Tab-separated field to read (1-based; 0 = the whole line)")->capture_default_str();
   app.add_option("--min-count", min_count, "Keep pieces seen at least this often")->capture_default_str();
-  app.add_option("--max-tokens", max_tokens, "Keep at most this many pieces, the most frequent (0 = all)")
+  app.add_option("--keep", keep, "Keep at most this many pieces, the most frequent (0 = all)")
       ->capture_default_str();
   app.add_option("--tgt", tgt, "Target language (NLLB code; ignored by Marian)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     std::sort(sorted.begin(), sorted.end(),
               [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
     std::erase_if(sorted, [&](const auto& p) { return p.second < min_count; });
-    if (max_tokens > 0 && static_cast<int>(sorted.size()) > max_tokens) sorted.resize(max_tokens);
+    if (keep > 0 && static_cast<int>(sorted.size()) > keep) sorted.resize(keep);
     std::cout << "# nmt shortlist: " << sorted.size() << " pieces of " << corpus << " (column " << column
               << ", min count " << min_count << ") cut by " << model << "'s target tokenizer\n";
     for (const auto& [piece, count] : sorted) {

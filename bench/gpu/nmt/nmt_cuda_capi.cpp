@@ -49,7 +49,17 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // launches a layer, the default until 2026-11-27b) instead of the fused ones; fused variants: 256 = block
 // attention, 8192 = warp attention (default: block for fp16, warp for int8), 512 = FFN W2 via shared memory, 1024 = int8 LM head 4 rows a warp; decode kernels' shared
 // memory carveout: 2048 = 100 %, 4096 = 50 %. 0 = the runner's defaults.
+void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, int flags,
+                              const int* shortlist, int n_shortlist);
+
 void* nmt_cuda_open(void* model, int int8, int pdl, int max_source, int max_decoder, int flags) {
+  return nmt_cuda_open_shortlist(model, int8, pdl, max_source, max_decoder, flags, nullptr, 0);
+}
+
+// As nmt_cuda_open, with a vocabulary shortlist (NmtCudaOptions::shortlist: sorted unique ids, the
+// special tokens included; n_shortlist 0 = none).
+void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, int flags,
+                              const int* shortlist, int n_shortlist) {
   try {
     NmtCudaOptions o;
     o.encoder_cublas = (flags & 1) == 0;
@@ -69,6 +79,7 @@ void* nmt_cuda_open(void* model, int int8, int pdl, int max_source, int max_deco
     o.programmatic_launch = pdl != 0;
     o.max_source_tokens = max_source;
     o.max_decoder_tokens = max_decoder;
+    if (n_shortlist > 0) o.shortlist.assign(shortlist, shortlist + n_shortlist);
     return new NmtCudaRunner(static_cast<Model*>(model)->model, o);
   } catch (const std::exception& e) {
     g_error = e.what();

@@ -51,6 +51,10 @@ class Ours:
         l.nmt_model_load.argtypes = [ctypes.c_char_p]
         l.nmt_cuda_open.restype = ctypes.c_void_p
         l.nmt_cuda_open.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        ip = ctypes.POINTER(ctypes.c_int)
+        l.nmt_cuda_open_shortlist.restype = ctypes.c_void_p
+        l.nmt_cuda_open_shortlist.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                              ctypes.c_int, ip, ctypes.c_int]
         l.nmt_cuda_close.argtypes = [ctypes.c_void_p]
         l.nmt_cuda_weight_bytes.restype = ctypes.c_longlong
         l.nmt_cuda_weight_bytes.argtypes = [ctypes.c_void_p]
@@ -73,17 +77,19 @@ class Ours:
 
     def open(self, model, int8, pdl=True, max_src=256, max_dec=256, wmma=False, fused=False, block_attn=False,
              persistent=False, own_barrier=False, prefetch=False, barriers_only=False, unfused=False,
-             variant=0):
+             variant=0, shortlist=None):
         """persistent: the persistent decode kernel instead of per-kernel decode graphs (it ignores pdl,
         fused and block_attn, and serves pre-LN models with head_dim 64 only; others fall back);
         own_barrier, prefetch, barriers_only: its variants (nmt_cuda_capi.cpp). unfused: the decode graphs
         of 8 launches a layer (the default before 2026-11-27b) instead of the fused 5. variant: the fused
         path's variant bits (256 block attention, 8192 warp attention, 512 FFN W2 via shared memory, 1024 int8 LM
-        head 4 rows, 2048 / 4096 decode carveout 100 / 50 %: nmt_cuda_capi.cpp)."""
-        r = self.l.nmt_cuda_open(model, int(int8), int(pdl), max_src, max_dec,
-                                 int(wmma) | 2 * int(fused) | 4 * int(block_attn) | 8 * int(persistent or barriers_only)
-                                 | 16 * int(own_barrier) | 32 * int(prefetch) | 64 * int(barriers_only)
-                                 | 128 * int(unfused) | variant)
+        head 4 rows, 2048 / 4096 decode carveout 100 / 50 %: nmt_cuda_capi.cpp). shortlist: sorted unique
+        ids (special tokens included) for the vocabulary shortlist (NmtCudaOptions::shortlist)."""
+        flags = (int(wmma) | 2 * int(fused) | 4 * int(block_attn) | 8 * int(persistent or barriers_only)
+                 | 16 * int(own_barrier) | 32 * int(prefetch) | 64 * int(barriers_only) | 128 * int(unfused) | variant)
+        ids = list(shortlist or [])
+        r = self.l.nmt_cuda_open_shortlist(model, int(int8), int(pdl), max_src, max_dec, flags, self._ids(ids or [0]),
+                                           len(ids))
         if not r:
             raise RuntimeError("open: " + self.err())
         return r
@@ -166,6 +172,20 @@ def random_sources(rng, n, vocab, length=SRC_LEN, eos=2):
     return [[lang] + rng.integers(4, vocab - 300, length - 2).tolist() + [eos] for _ in range(n)]
 
 
+def make_shortlist(vocab, size, specials, seed=42):
+    """`size` ids chosen deterministically (seeded) among the vocabulary, the special tokens included;
+    sorted, as NmtCudaOptions::shortlist wants them."""
+    specials = sorted(set(int(x) for x in specials if 0 <= x < vocab))
+    rest = np.setdiff1d(np.arange(vocab), specials)
+    pick = np.random.default_rng(seed).choice(rest, size - len(specials), replace=False)
+    return sorted(set(specials) | set(int(x) for x in pick))
+
+
+def allowed_ids(shortlist, src):
+    """What a shortlisted runner may emit for source `src`: the list and the source's own ids."""
+    return np.asarray(sorted(set(shortlist) | set(int(x) for x in src)))
+
+
 def hf_teacher_logits(model, srcs, decs):
     import torch
     with torch.no_grad():
@@ -204,10 +224,27 @@ def cmd_smoke(a):
             if not ok:
                 sys.exit(1)
             ours.l.nmt_cuda_close(r)
+        # The vocabulary shortlist (compact LM head + source slots), fused, unfused and persistent.
+        sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 5, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
+        for persistent, unfused in ((False, False), (False, True), (True, False)):
+            r = ours.open(m, int8, 1, 64, 64, persistent=persistent, unfused=unfused, shortlist=sl)
+            t1 = ours.forced(r, src, 16)
+            g = ours.generate(r, src, 16, bos=5)
+            lg = ours.step_logits(r, src, t1[:4], vocab)
+            allowed = set(allowed_ids(sl, src).tolist())
+            ok = all(t in allowed for t in t1[1:] + g[1:]) and bool(np.isfinite(lg[:, sorted(allowed)]).all())
+            print(f"smoke shortlist int8={int8} persistent={persistent} unfused={unfused}: forced {t1[:10]}... "
+                  f"allowed tokens only and finite={ok}")
+            if not ok:
+                sys.exit(1)
+            ours.l.nmt_cuda_close(r)
 
 
-def logits_parity(ours, runners, hf32, srcs, vocab, bos, hf16=None):
-    """Teacher-forced logits on our fp16 greedy tokens; returns {name: compare()} and the tokens."""
+def logits_parity(ours, runners, hf32, srcs, vocab, bos, hf16=None, shortlists=None):
+    """Teacher-forced logits on our fp16 greedy tokens; returns {name: compare()} and the tokens.
+    shortlists {name: ids}: those runners are compared on the allowed ids only (allowed_ids), and every
+    other logit must be -inf."""
+    shortlists = shortlists or {}
     res = {name: [] for name in runners}
     if hf16 is not None:
         res["transformers_fp16"] = []
@@ -217,7 +254,16 @@ def logits_parity(ours, runners, hf32, srcs, vocab, bos, hf16=None):
         dec = toks[:-1]
         ref = hf_teacher_logits(hf32, [src], [dec])[0].cpu().numpy()
         for name, r in runners.items():
-            res[name].append(compare(ours.step_logits(r, src, dec, vocab), ref))
+            got = ours.step_logits(r, src, dec, vocab)
+            if name in shortlists:
+                keep = allowed_ids(shortlists[name], src)
+                outside = np.ones(vocab, dtype=bool)
+                outside[keep] = False
+                if not np.all(np.isneginf(got[:, outside])):
+                    raise RuntimeError(f"{name}: a logit outside the shortlist is not -inf")
+                res[name].append(compare(got[:, keep], ref[:, keep]))
+            else:
+                res[name].append(compare(got, ref))
         if hf16 is not None:
             res["transformers_fp16"].append(compare(hf_teacher_logits(hf16, [src], [dec])[0].cpu().numpy(), ref))
     out = {}
@@ -227,6 +273,50 @@ def logits_parity(ours, runners, hf32, srcs, vocab, bos, hf16=None):
                          max_abs=float(per_pos.max()), per_position_max_abs_p50=float(np.percentile(per_pos, 50)),
                          argmax_agree=float(np.mean([r["argmax_agree"] for r in rows])), positions=int(per_pos.size))
     return out
+
+
+def greedy_parity(ours, runners, hf32, srcs, bos, taus, batch, shortlists=None):
+    """Ours greedy (forced BOS, NEW_TOKENS steps) against the argmax of transformers fp32 teacher-forced on
+    our prefix, compared up to the first step whose reference top-1/top-2 margin is below taus[name].
+    shortlists {name: ids}: the reference argmax and margin are taken over allowed_ids() only."""
+    import torch
+    shortlists = shortlists or {}
+    greedy = {}
+    for name, r in runners:
+        seqs = [ours.forced(r, s, NEW_TOKENS, bos) for s in srcs]
+        exact = clear = 0
+        steps_compared = steps_total = 0
+        first_mismatch_margins = []
+        for b in range(0, len(srcs), batch):
+            ref = hf_teacher_logits(hf32, srcs[b:b + batch], [s[:-1] for s in seqs[b:b + batch]])
+            if name in shortlists:
+                for j, src in enumerate(srcs[b:b + batch]):
+                    keep = torch.as_tensor(allowed_ids(shortlists[name], src), device=ref.device)
+                    masked = torch.full_like(ref[j], float("-inf"))
+                    masked[:, keep] = ref[j][:, keep]
+                    ref[j] = masked
+            top2 = torch.topk(ref, 2, dim=-1)
+            arg = top2.indices[..., 0].cpu().numpy()
+            margin = (top2.values[..., 0] - top2.values[..., 1]).cpu().numpy()
+            for j, seq in enumerate(seqs[b:b + batch]):
+                ours_next = np.asarray(seq[1:])
+                # Step 0 is the forced BOS; steps 1.. are argmax choices.
+                agree = ours_next[1:] == arg[j, 1:]
+                exact += bool(agree.all())
+                m = margin[j, 1:]
+                near = np.nonzero(m < taus[name])[0]
+                cut = int(near[0]) if near.size else len(m)
+                steps_total += len(m)
+                steps_compared += cut
+                clear += bool(agree[:cut].all())
+                bad = np.nonzero(~agree)[0]
+                if bad.size:
+                    first_mismatch_margins.append(float(m[bad[0]]))
+        greedy[name] = dict(inputs=len(srcs), tau=taus[name], identical_exact=exact / len(srcs),
+                            identical_clear_margin=clear / len(srcs), steps_compared_fraction=steps_compared / steps_total,
+                            first_mismatch_margins=sorted(first_mismatch_margins))
+        log(f"greedy {name}: exact {exact}/{len(srcs)}, clear-margin {clear}/{len(srcs)} (tau {taus[name]:.4f})")
+    return greedy
 
 
 def cmd_parity(a):
@@ -246,12 +336,28 @@ def cmd_parity(a):
                "ours_fp16_wmma_fused": ours.open(m, 0, 1, 64, 64, wmma=True, fused=True),
                "ours_int8_fused_plain": ours.open(m, 1, 0, 64, 64, fused=True),
                "ours_fp16_block_attn": ours.open(m, 0, 1, 64, 64, block_attn=True)}
+    # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
+    sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
+    shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),
+                   "ours_fp16_shortlist_unfused": dict(int8=0, unfused=True),
+                   "ours_int8_shortlist_unfused": dict(int8=1, unfused=True),
+                   "ours_fp16_shortlist_persistent": dict(int8=0, persistent=True)}
+    for name, kw in shortlisted.items():
+        int8 = kw.pop("int8")
+        runners[name] = ours.open(m, int8, 1, 64, 64, shortlist=sl, **kw)
     rng = np.random.default_rng(2)
     srcs = random_sources(rng, 8, cfg["vocab_size"], length=SRC_LEN, eos=cfg.get("eos_token_id", 2))
-    res = logits_parity(ours, runners, hf32, srcs, vocab, bos=7)
+    res = logits_parity(ours, runners, hf32, srcs, vocab, bos=7, shortlists={k: sl for k in shortlisted})
     tol = {k: (1e-1 if "int8" in k else 1e-2) for k in runners}
     ok = all(res[k]["rel_l2_max"] <= tol[k] for k in tol)
-    out = dict(model=a.dir, arch=cfg.get("model_type"), tolerance_rel_l2=tol, result=res, passed=ok)
+    # Greedy under the shortlist = transformers' argmax over the allowed ids (clear-margin rule).
+    greedy_runners = [(k, runners[k]) for k in shortlisted]
+    greedy = greedy_parity(ours, greedy_runners, hf32, random_sources(np.random.default_rng(3), 32, cfg["vocab_size"],
+                                                                     eos=cfg.get("eos_token_id", 2)),
+                           7, {k: 2 * res[k]["max_abs"] for k in shortlisted}, 16, shortlists={k: sl for k in shortlisted})
+    ok = ok and all(v["identical_clear_margin"] >= 0.95 for v in greedy.values())
+    out = dict(model=a.dir, arch=cfg.get("model_type"), tolerance_rel_l2=tol, result=res, greedy_shortlist=greedy,
+               passed=ok)
     json.dump(out, open(a.out, "w"), indent=1)
     for k, v in res.items():
         print(f"parity {cfg.get('model_type')} {k}: rel_l2 max {v['rel_l2_max']:.2e} max_abs {v['max_abs']:.3e} "
@@ -426,12 +532,21 @@ def cmd_bench(a):
     r8_pers = ours.open(model, 1, 1, persistent=True)
     r16_old = ours.open(model, 0, 1, unfused=True)
     r8_old = ours.open(model, 1, 1, unfused=True)
+    # Vocabulary shortlist: a.shortlist ids chosen deterministically (seeded), the special tokens and the
+    # stand-in target language code included, plus max_src (256) slots for each sentence's source ids.
+    vocab = NLLB_600M["vocab_size"]
+    bos = vocab - 100  # a stand-in for the target language code (forced BOS)
+    shortlist = make_shortlist(vocab, a.shortlist, [0, 1, 2, 3, bos])
+    r16_sl = ours.open(model, 0, 1, shortlist=shortlist)
+    r8_sl = ours.open(model, 1, 1, shortlist=shortlist)
+    result["shortlist"] = dict(ids=len(shortlist), source_slots=256, seed=42,
+                               note="ids drawn with numpy default_rng(42) from the vocabulary, specials 0-3 and the "
+                                    "forced BOS included; the LM head scores ids + 256 slot rows")
     variants = {f"ours_{dt}_variant{v}": ours.open(model, int8, 1, variant=v)
                 for v in a.variants for dt, int8 in (("fp16", 0), ("int8", 1))}
     result["ours_load_s"] = time.perf_counter() - t0
     result["ours_weight_bytes"] = dict(fp16=ours.l.nmt_cuda_weight_bytes(r16), int8=ours.l.nmt_cuda_weight_bytes(r8))
     log(f"ours loaded in {result['ours_load_s']:.1f} s")
-    vocab = NLLB_600M["vocab_size"]
     rng = np.random.default_rng(0)
     timing_srcs = random_sources(rng, 8, vocab)
 
@@ -453,7 +568,8 @@ def cmd_bench(a):
             ours.forced(r, timing_srcs[i % len(timing_srcs)], 1)
             ms.append((time.perf_counter() - t) * 1e3)
         timings[name] = summary(ms[5:])
-    for name, r in (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_unfused", r16_old),
+    for name, r in (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_shortlist", r16_sl),
+                    ("ours_int8_shortlist", r8_sl), ("ours_fp16_unfused", r16_old),
                     ("ours_int8_unfused", r8_old), ("ours_fp16_persistent", r16_pers),
                     ("ours_int8_persistent", r8_pers)) + tuple(variants.items()):
         try:
@@ -488,6 +604,8 @@ def cmd_bench(a):
     # Ours again after transformers: the same card state for both (clocks, other tenants).
     timings["ours_fp16_after"] = time_ours(r16)
     timings["ours_int8_after"] = time_ours(r8)
+    timings["ours_fp16_shortlist_after"] = time_ours(r16_sl)
+    timings["ours_int8_shortlist_after"] = time_ours(r8_sl)
     timings["ours_fp16_unfused_after"] = time_ours(r16_old)
     timings["ours_int8_unfused_after"] = time_ours(r8_old)
     hf_p50 = timings["transformers_fp16_generate"]["p50"]
@@ -505,52 +623,28 @@ def cmd_bench(a):
     # ---- parity
     log("parity: logits")
     hf32 = hf_load(a.dir, torch.float32)
-    bos = vocab - 100  # a stand-in for the target language code (forced BOS)
     srcs = random_sources(np.random.default_rng(1), a.logit_inputs, vocab)
-    lp = logits_parity(ours, {"ours_fp16": r16, "ours_int8": r8, "ours_fp16_unfused": r16_old,
+    lp = logits_parity(ours, {"ours_fp16": r16, "ours_int8": r8, "ours_fp16_shortlist": r16_sl,
+                              "ours_int8_shortlist": r8_sl, "ours_fp16_unfused": r16_old,
                               "ours_int8_unfused": r8_old, "ours_fp16_persistent": r16_pers,
                               "ours_int8_persistent": r8_pers},
-                       hf32, srcs, vocab, bos, hf16=hf16)
-    tol = {"ours_fp16": 1e-2, "ours_int8": 1e-1, "ours_fp16_unfused": 1e-2, "ours_int8_unfused": 1e-1,
+                       hf32, srcs, vocab, bos, hf16=hf16,
+                       shortlists={"ours_fp16_shortlist": shortlist, "ours_int8_shortlist": shortlist})
+    tol = {"ours_fp16": 1e-2, "ours_int8": 1e-1, "ours_fp16_shortlist": 1e-2, "ours_int8_shortlist": 1e-1,
+           "ours_fp16_unfused": 1e-2, "ours_int8_unfused": 1e-1,
            "ours_fp16_persistent": 1e-2, "ours_int8_persistent": 1e-1, "transformers_fp16": None}
     result["parity_logits"] = dict(reference="transformers fp32 (TF32 off), teacher-forced on ours fp16 greedy tokens",
                                    tolerance_rel_l2=tol, result=lp,
                                    passed=all(lp[k]["rel_l2_max"] <= t for k, t in tol.items() if t))
     save()
     log("parity: greedy over random inputs")
-    greedy_runners = (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_persistent", r16_pers),
+    greedy_runners = (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_shortlist", r16_sl),
+                      ("ours_int8_shortlist", r8_sl), ("ours_fp16_persistent", r16_pers),
                       ("ours_int8_persistent", r8_pers))
     taus = {k: 2 * lp[k]["max_abs"] for k, _ in greedy_runners}
     srcs = random_sources(np.random.default_rng(3), a.greedy_inputs, vocab)
-    greedy = {}
-    for name, r in greedy_runners:
-        seqs = [ours.forced(r, s, NEW_TOKENS, bos) for s in srcs]
-        exact = clear = 0
-        steps_compared = steps_total = 0
-        first_mismatch_margins = []
-        for b in range(0, len(srcs), a.batch):
-            ref = hf_teacher_logits(hf32, srcs[b:b + a.batch], [s[:-1] for s in seqs[b:b + a.batch]])
-            top2 = torch.topk(ref, 2, dim=-1)
-            arg = top2.indices[..., 0].cpu().numpy()
-            margin = (top2.values[..., 0] - top2.values[..., 1]).cpu().numpy()
-            for j, seq in enumerate(seqs[b:b + a.batch]):
-                ours_next = np.asarray(seq[1:])
-                # Step 0 is the forced BOS; steps 1.. are argmax choices.
-                agree = ours_next[1:] == arg[j, 1:]
-                exact += bool(agree.all())
-                m = margin[j, 1:]
-                near = np.nonzero(m < taus[name])[0]
-                cut = int(near[0]) if near.size else len(m)
-                steps_total += len(m)
-                steps_compared += cut
-                clear += bool(agree[:cut].all())
-                bad = np.nonzero(~agree)[0]
-                if bad.size:
-                    first_mismatch_margins.append(float(m[bad[0]]))
-        greedy[name] = dict(inputs=len(srcs), tau=taus[name], identical_exact=exact / len(srcs),
-                            identical_clear_margin=clear / len(srcs), steps_compared_fraction=steps_compared / steps_total,
-                            first_mismatch_margins=sorted(first_mismatch_margins))
-        log(f"greedy {name}: exact {exact}/{len(srcs)}, clear-margin {clear}/{len(srcs)} (tau {taus[name]:.4f})")
+    greedy = greedy_parity(ours, greedy_runners, hf32, srcs, bos, taus, a.batch, shortlists={
+        "ours_fp16_shortlist": shortlist, "ours_int8_shortlist": shortlist})
     result["parity_greedy"] = dict(
         method="ours greedy (forced BOS, 32 steps) vs argmax of transformers fp32 teacher-forced on our prefix: "
                "identical at every step <=> transformers' greedy sequence equals ours. Clear-margin: compared up to the "
@@ -580,11 +674,12 @@ def plot(result, out_dir):
     except ImportError:
         return
     t = result["timings_ms"]
-    names = ["ours_fp16", "ours_int8", "ours_fp16_persistent", "transformers_fp16_generate"]
+    names = [n for n in ("ours_fp16", "ours_int8", "ours_fp16_shortlist", "ours_int8_shortlist", "ours_fp16_persistent",
+                         "transformers_fp16_generate") if n in t]
     p50 = [t[n]["p50"] for n in names]
     p95 = [t[n]["p95"] for n in names]
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.barh(names, p50, xerr=[np.zeros(len(p50)), np.subtract(p95, p50)], color=["C0", "C1", "C7", "C3"])
+    ax.barh(names, p50, xerr=[np.zeros(len(p50)), np.subtract(p95, p50)], color=[f"C{i}" for i in range(len(names))])
     for i, v in enumerate(p50):
         ax.text(v * 1.05, i, f"{v:.1f} ms", va="center")
     ax.set_xscale("log")
@@ -643,6 +738,7 @@ def main():
     s.add_argument("--logit-inputs", type=int, default=8)
     s.add_argument("--greedy-inputs", type=int, default=200)
     s.add_argument("--batch", type=int, default=20)
+    s.add_argument("--shortlist", type=int, default=32000, help="ids in the vocabulary shortlist rows")
     a = p.parse_args()
     if a.cmd == "make-model":
         make_model(a.arch, a.dir, overrides={k: (float(v) if "." in v else int(v)) for k, v in

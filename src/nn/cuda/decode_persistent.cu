@@ -406,12 +406,13 @@ __global__ void __launch_bounds__(kThreads, 2) decode_persistent_kernel(Persiste
                         [&](int row, float y) {
                           y += a.lm_head.bias[row];
                           a.logits[row] = y;
+                          const int id = a.lm_row_ids != nullptr ? a.lm_row_ids[row] : row;
                           bool allowed = !(y != y);  // NaN never wins
-                          for (int i = 0; i < a.n_suppressed; ++i) allowed = allowed && a.suppressed[i] != row;
+                          for (int i = 0; i < a.n_suppressed; ++i) allowed = allowed && a.suppressed[i] != id;
                           if (allowed) {
                             // Ties go to the lower index (torch.argmax takes the first maximum).
                             const unsigned long long key = (static_cast<unsigned long long>(ordered(y)) << 32) |
-                                                           (0xFFFFFFFFu - static_cast<unsigned int>(row));
+                                                           (0xFFFFFFFFu - static_cast<unsigned int>(id));
                             best = key > best ? key : best;
                           }
                         }, prefetch ? 2 : 0);

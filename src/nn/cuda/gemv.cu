@@ -183,12 +183,13 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
       if (lane != r || row >= a.n) continue;
       const float y = row_value<INT8>(a, row, acc[r]);
       a.out[row] = y;
+      const int id = h.row_ids != nullptr ? h.row_ids[row] : row;
       bool allowed = !(y != y);  // NaN never wins
-      for (int i = 0; i < h.n_suppressed; ++i) allowed = allowed && h.suppressed[i] != row;
+      for (int i = 0; i < h.n_suppressed; ++i) allowed = allowed && h.suppressed[i] != id;
       if (allowed) {
         // Ties go to the lower index (torch.argmax takes the first maximum).
         const unsigned long long key =
-            (static_cast<unsigned long long>(ordered(y)) << 32) | (0xFFFFFFFFu - static_cast<unsigned int>(row));
+            (static_cast<unsigned long long>(ordered(y)) << 32) | (0xFFFFFFFFu - static_cast<unsigned int>(id));
         best = key > best ? key : best;
       }
     }

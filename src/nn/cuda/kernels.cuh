@@ -74,6 +74,10 @@ struct LmHeadArgs {
   int pad = 1;
   float* embed_out = nullptr;
   int rows_per_warp = 0;  // 0: 4 (fp16) or 8 (int8); 4 for int8 is the layout before 2026-11-27b
+  // Vocabulary shortlist: gemv's rows are a compact copy of some LM-head rows and row_ids[r] the full
+  // id of row r; the argmax, its ties (lowest id first) and `suppressed` use those ids, `logits` stays
+  // compact. Null: row r is id r.
+  const int* row_ids = nullptr;
 };
 
 // out[0, d) += W2·act(W1·LN(x) + b1) (+ b2, once), the decoder FFN in one launch: block b computes
@@ -145,6 +149,7 @@ struct PersistentDecodeArgs {
   int pad = 1;
   const float *final_gamma = nullptr, *final_beta = nullptr;
   DecodeLinear lm_head;
+  const int* lm_row_ids = nullptr;  // shortlist: full id of each lm_head row (LmHeadArgs::row_ids)
   float *x = nullptr, *q = nullptr, *qc = nullptr, *attn = nullptr, *f = nullptr, *logits = nullptr;
   DecodeControl* control = nullptr;  // step is read at entry and advanced per step
   const int* forced = nullptr;
@@ -260,5 +265,8 @@ void quantize_rows_int8(const float* in, int rows, int cols, int8_t* q, float* s
 void transpose(const void* in, int rows, int cols, int elem_bytes, void* out, cudaStream_t stream);
 void dequantize_rows_int8(const int8_t* q, const float* scale, int rows, int cols, uint16_t* out_half,
                           cudaStream_t stream);
+// dst [rows, row_bytes] = the rows ids[0..rows) (device memory) of src; row_bytes a multiple of 4. For
+// the compact LM head of a vocabulary shortlist (weights, int8 scales, biases).
+void gather_rows(const void* src, const int* ids, int rows, int row_bytes, void* dst, cudaStream_t stream);
 
 }  // namespace stream_tts::nn::cuda

@@ -101,7 +101,8 @@ void NmtCudaRunner::Impl::init_persistent(int ffn) {
   p.pad = cf.pad_token_id;
   p.final_gamma = w.decoder_norm.gamma;
   p.final_beta = w.decoder_norm.beta;
-  p.lm_head = lin(w.lm_head);
+  p.lm_head = lin(head());
+  p.lm_row_ids = head_row_ids();
   p.lm_head.rows = 4;  // as the kernel's LM head phase
   p.x = dec_x;
   p.q = dec_q;
@@ -240,14 +241,15 @@ void NmtCudaRunner::Impl::record_step(bool first) {
     post_norm(L.final_norm);
   }
   kern::LmHeadArgs h;
-  h.gemv = gemv(w.lm_head, dec_x, pre ? &w.decoder_norm : nullptr, logits, nullptr);
+  h.gemv = gemv(head(), dec_x, pre ? &w.decoder_norm : nullptr, logits, nullptr);
+  h.row_ids = head_row_ids();
   h.control = control();
   h.forced = forced();
   h.tokens = tokens();
   h.suppressed = suppressed;
   h.n_suppressed = n_suppressed;
   h.rows_per_warp = 4;  // this path's layout before 2026-11-27b (the fused path's int8 takes 8)
-  kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
+  kern::lm_head(h, head().int8, sm_count, stream, pdl);
 }
 
 // One decode step of a pre-LN model in 5 launches a layer: QKV GEMV (input x + the previous FFN's
@@ -361,7 +363,8 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     kern::ffn_fused(f, L.fc1.int8, stream, pdl);
   }
   kern::LmHeadArgs h;
-  h.gemv = gemv(w.lm_head, xs[layers % 2], w.decoder_norm, logits);
+  h.gemv = gemv(head(), xs[layers % 2], w.decoder_norm, logits);
+  h.row_ids = head_row_ids();
   h.gemv.x_add = ffn_sum;
   h.gemv.x_store = dec_x;  // the final hidden state, for decoder_hidden()
   h.control = control();
@@ -374,7 +377,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
   h.pad = cf.pad_token_id;
   h.embed_out = xs[0];
   h.rows_per_warp = options.fused_lm_head_rows;
-  kern::lm_head(h, w.lm_head.int8, sm_count, stream, pdl);
+  kern::lm_head(h, head().int8, sm_count, stream, pdl);
 }
 
 }  // namespace stream_tts

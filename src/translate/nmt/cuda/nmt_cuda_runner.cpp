@@ -86,7 +86,9 @@ void NmtCudaRunner::Impl::init() {
   dec_qc = arena.alloc_n<float>(d);
   dec_a = arena.alloc_n<float>(d);
   dec_f = arena.alloc_n<float>(ffn);
-  logits = arena.alloc_n<float>(cf.decoder_vocab_size);
+  init_shortlist();
+  const int logit_rows = std::max(cf.decoder_vocab_size, head().n);
+  logits = arena.alloc_n<float>(logit_rows);
   for (int l = 0; l < layers; ++l) {
     kc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
     vc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
@@ -105,7 +107,7 @@ void NmtCudaRunner::Impl::init() {
   }
   if (options.persistent_decode && prop.major >= 9) init_persistent(ffn);
   ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_ctl), ctl_ints() * sizeof(int)));
-  ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_logits), cf.decoder_vocab_size * sizeof(float)));
+  ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_logits), logit_rows * sizeof(float)));
   ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_token), sizeof(int)));
   ST_CUBLAS_CHECK(cublasCreate(&cublas));
   ST_CUBLAS_CHECK(cublasSetStream(cublas, stream));
@@ -264,6 +266,7 @@ void NmtCudaRunner::Impl::start(const std::vector<int>& source_ids, int forced_b
   if (forced_bos >= 0) f[0] = forced_bos;
   host_ctl[kControlInts + max_src + cap] = c().decoder_start_token_id;
   ST_CUDA_CHECK(cudaMemcpyAsync(ctl, host_ctl, ctl_ints() * sizeof(int), cudaMemcpyHostToDevice, stream));
+  fill_slots(source_ids);
   ST_CUDA_CHECK(cudaGraphLaunch(encoder_graph(s), stream));
   source_len = s;
   decoder_len = 0;
@@ -367,10 +370,16 @@ Result<const float*> NmtCudaRunner::step(int token) {
     ST_CUDA_CHECK(cudaMemcpyAsync(m.tokens() + m.decoder_len, m.host_token, sizeof(int), cudaMemcpyHostToDevice,
                                   m.stream));
     m.launch_decode(1);
-    ST_CUDA_CHECK(cudaMemcpyAsync(m.host_logits, m.logits, c.decoder_vocab_size * sizeof(float),
-                                  cudaMemcpyDeviceToHost, m.stream));
+    const int rows = m.shortlisted() ? m.head().n : c.decoder_vocab_size;
+    ST_CUDA_CHECK(cudaMemcpyAsync(m.host_logits, m.logits, rows * sizeof(float), cudaMemcpyDeviceToHost, m.stream));
     ST_CUDA_CHECK(cudaStreamSynchronize(m.stream));
     ++m.decoder_len;
+    if (m.shortlisted()) {
+      // As NmtRunner::logits() with a shortlist: -inf for every token the LM head did not score.
+      m.step_logits.assign(c.decoder_vocab_size, -INFINITY);
+      for (int r = 0; r < rows; ++r) m.step_logits[m.host_row_ids[r]] = m.host_logits[r];
+      return static_cast<const float*>(m.step_logits.data());
+    }
     return static_cast<const float*>(m.host_logits);
   } catch (const Error& e) {
     return e.status();

@@ -69,6 +69,16 @@ struct NmtCudaRunner::Impl {
   float* host_logits = nullptr;  // pinned
   int* host_token = nullptr;     // pinned
   std::map<int, cudaGraphExec_t> encoder_graphs, decode_graphs;
+  // Vocabulary shortlist (options.shortlist, nmt_cuda_shortlist.cpp): lm_compact = the listed rows of
+  // the LM head, then shortlist_slots rows that start() fills with the sentence's source ids the list
+  // lacks (the rest repeat a listed id); row_ids [rows] = the full id of each row, host_row_ids its
+  // mirror; host_slots pinned. No shortlist: shortlist_slots = 0 and lm_compact unused.
+  nmt_cuda::DeviceLinear lm_compact;
+  int* row_ids = nullptr;
+  int shortlist_base = 0, shortlist_slots = 0;
+  std::vector<int> host_row_ids;
+  int* host_slots = nullptr;
+  std::vector<float> step_logits;  // step(): the compact logits scattered over the vocabulary
   // Persistent decode kernel (0 blocks = not used).
   int persistent_grid = 0, persistent_max_k = 0;
   kern::PersistentDecodeArgs persistent;
@@ -81,6 +91,9 @@ struct NmtCudaRunner::Impl {
   int* tokens() const { return ctl + nmt_cuda::kControlInts + max_src + cap; }
 
   const NmtConfig& c() const { return model->config; }
+  bool shortlisted() const { return shortlist_base > 0; }
+  const nmt_cuda::DeviceLinear& head() const { return shortlisted() ? lm_compact : w.lm_head; }
+  const int* head_row_ids() const { return shortlisted() ? row_ids : nullptr; }
 
   ~Impl() {
     for (auto& [n, g] : encoder_graphs) cudaGraphExecDestroy(g);
@@ -89,12 +102,15 @@ struct NmtCudaRunner::Impl {
     if (host_ctl != nullptr) cudaFreeHost(host_ctl);
     if (host_logits != nullptr) cudaFreeHost(host_logits);
     if (host_token != nullptr) cudaFreeHost(host_token);
+    if (host_slots != nullptr) cudaFreeHost(host_slots);
     if (stream != nullptr) cudaStreamDestroy(stream);
   }
 
   void init();
   void init_fused();
   void init_persistent(int ffn);
+  void init_shortlist();
+  void fill_slots(const std::vector<int>& source_ids);
   void launch_decode(int steps);
   void gemm(const nmt_cuda::DeviceLinear& l, const uint16_t* x, int rows, float* y, int ldy);
   void record_encoder(int s);

@@ -1,0 +1,80 @@
+// The vocabulary shortlist on the GPU (NmtCudaOptions::shortlist, nmt_shortlist.h): a compact copy of
+// the listed LM-head rows made once, and a fixed number of slot rows that each sentence fills with its
+// own source ids before its encoder runs, so the decode graphs keep one shape for every sentence.
+// The LM-head kernel maps its argmax back to full ids through row_ids (kernels.cuh LmHeadArgs).
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "nn/cuda/check.cuh"
+#include "nn/cuda/kernels.cuh"
+#include "translate/nmt/cuda/nmt_cuda_runner_impl.h"
+
+namespace stream_tts {
+
+void NmtCudaRunner::Impl::init_shortlist() {
+  const std::vector<int>& ids = options.shortlist;
+  if (ids.empty()) return;
+  const nmt_cuda::DeviceLinear& full = w.lm_head;
+  if (!std::is_sorted(ids.begin(), ids.end()) || std::adjacent_find(ids.begin(), ids.end()) != ids.end() ||
+      ids.front() < 0 || ids.back() >= full.n) {
+    throw Error(StatusCode::kInvalidArgument,
+                "nmt cuda: the shortlist must be sorted, unique ids of the decoder vocabulary (" +
+                    std::to_string(full.n) + " tokens)");
+  }
+  shortlist_base = static_cast<int>(ids.size());
+  // One slot for every source position the runner takes, so that every source token always fits.
+  shortlist_slots = max_src;
+  const int n = shortlist_base + shortlist_slots;
+  host_row_ids = ids;
+  host_row_ids.resize(n, ids.front());
+  row_ids = arena.alloc_n<int>(n);
+  ST_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&host_slots), shortlist_slots * sizeof(int)));
+  lm_compact.n = n;
+  lm_compact.k = full.k;
+  lm_compact.int8 = full.int8;
+  const int row_bytes = full.k * (full.int8 ? 1 : 2);
+  lm_compact.w = arena.alloc(static_cast<size_t>(n) * row_bytes);
+  if (full.int8) lm_compact.scale = arena.alloc_n<float>(n);
+  lm_compact.bias = arena.alloc_n<float>(n);  // final_logits_bias (zeros when the model has none)
+  // The arena's zero-fills run on the legacy default stream: they must land before our stream's copies.
+  ST_CUDA_CHECK(cudaDeviceSynchronize());
+  ST_CUDA_CHECK(cudaMemcpyAsync(row_ids, host_row_ids.data(), n * sizeof(int), cudaMemcpyHostToDevice, stream));
+  kern::gather_rows(full.w, row_ids, n, row_bytes, lm_compact.w, stream);
+  if (full.int8) kern::gather_rows(full.scale, row_ids, n, sizeof(float), lm_compact.scale, stream);
+  kern::gather_rows(full.bias, row_ids, n, sizeof(float), lm_compact.bias, stream);
+  ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+// Slot rows = the sentence's source ids that the shortlist lacks (each once), the rest repeat the
+// first listed id (same logit and id as that row: no effect on the argmax). Queued on the stream
+// before the encoder; host_slots is free again because every sentence ends with a synchronisation.
+void NmtCudaRunner::Impl::fill_slots(const std::vector<int>& source_ids) {
+  if (!shortlisted()) return;
+  const std::vector<int>& ids = options.shortlist;
+  std::vector<int> extra;
+  for (int id : source_ids) {
+    if (id < w.lm_head.n && !std::binary_search(ids.begin(), ids.end(), id)) extra.push_back(id);
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  extra.resize(shortlist_slots, ids.front());  // source_len <= max_src = shortlist_slots
+  std::copy(extra.begin(), extra.end(), host_slots);
+  std::copy(extra.begin(), extra.end(), host_row_ids.begin() + shortlist_base);
+  int* slot_ids = row_ids + shortlist_base;
+  ST_CUDA_CHECK(
+      cudaMemcpyAsync(slot_ids, host_slots, shortlist_slots * sizeof(int), cudaMemcpyHostToDevice, stream));
+  const nmt_cuda::DeviceLinear& full = w.lm_head;
+  const int row_bytes = full.k * (full.int8 ? 1 : 2);
+  kern::gather_rows(full.w, slot_ids, shortlist_slots, row_bytes,
+                    static_cast<char*>(lm_compact.w) + static_cast<size_t>(shortlist_base) * row_bytes, stream);
+  if (full.int8) {
+    kern::gather_rows(full.scale, slot_ids, shortlist_slots, sizeof(float), lm_compact.scale + shortlist_base,
+                      stream);
+  }
+  kern::gather_rows(full.bias, slot_ids, shortlist_slots, sizeof(float), lm_compact.bias + shortlist_base, stream);
+}
+
+}  // namespace stream_tts
