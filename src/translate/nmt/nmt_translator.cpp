@@ -109,6 +109,22 @@ std::vector<int> NmtTranslator::shortlist_ids(const std::string& path) const {
   return ids;
 }
 
+void NmtTranslator::set_shortlist_ids(std::vector<int> ids) {
+  if (!impl_->runner) throw Error(StatusCode::kInvalidArgument, "set_shortlist_ids: CPU path only (--device cpu)");
+  const NmtConfig& c = impl_->model->config;
+  // shortlist_with_specials drops ids out of range; a benchmark's wrong id must be an error instead.
+  for (int id : ids) {
+    if (id < 0 || id >= c.decoder_vocab_size) {
+      throw Error(StatusCode::kInvalidArgument,
+                  fmt::format("set_shortlist_ids: id {} outside the decoder vocabulary ({})", id, c.decoder_vocab_size));
+    }
+  }
+  const size_t listed = ids.size();
+  ids = shortlist_with_specials(std::move(ids), c, *impl_->tokenizer);
+  log::debug("nmt: shortlist of {} ids: {} tokens (with the special tokens)", listed, ids.size());
+  impl_->runner->set_shortlist(make_nmt_shortlist(*impl_->model, std::move(ids)));
+}
+
 std::string NmtTranslator::target_lang() const {
   if (impl_->model->config.arch == NmtArch::kMarian) return iso_language(impl_->config.target_lang);
   return iso_language(nllb_language_code(impl_->config.target_lang));

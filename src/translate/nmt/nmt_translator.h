@@ -31,6 +31,14 @@ class NmtTranslator final : public Translator {
   // Benchmark hook: encodes `source_ids` and runs exactly `tokens` decoder steps, ignoring EOS.
   Status generate_forced(const std::vector<int>& source_ids, int tokens);
 
+  // Benchmark and test hook: from the next sentence on, the output vocabulary is `ids` (decoder ids,
+  // any order) plus the special tokens, exactly what --shortlist FILE gives for a file naming those
+  // ids' pieces. For models whose tokenizer cannot name the pieces (the random-weight benchmark models
+  // reuse a tiny SentencePiece). A translator built without --shortlist keeps the fp32 LM head's int8
+  // screen in memory, unread once a shortlist is set. CPU path only. Throws Error(kInvalidArgument)
+  // on --device cuda or for an id outside the decoder vocabulary.
+  void set_shortlist_ids(std::vector<int> ids);
+
  private:
   std::vector<int> shortlist_ids(const std::string& path) const;
 

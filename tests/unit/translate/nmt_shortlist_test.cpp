@@ -250,6 +250,40 @@ TEST_P(NmtShortlistGolden, CompactHeadGivesTheFullLogitsOfTheAllowedTokens) {
   }
 }
 
+// NmtTranslator::set_shortlist_ids (the benchmark hook) on a translator built without a shortlist
+// (fp32 greedy: loaded with the LM head's int8 screen) gives what --shortlist FILE gives for the same
+// ids: greedy and beam outputs. Beam outputs change under this shortlist (see above), so a hook that
+// restricted nothing would fail here.
+TEST_P(NmtShortlistGolden, IdsHookGivesTheFileOutputs) {
+  const std::string model = GetParam();
+  const NmtConfig c = load_nmt_config(kGolden + "/" + model);
+  auto tok = NmtTokenizer::load(kGolden + "/" + model, c, "eng_Latn", "jpn_Jpan");
+  const std::vector<int> listed = read_nmt_shortlist(shortlist_file(model), *tok, c.decoder_vocab_size);
+  for (int beams : {1, 2}) {
+    NmtTranslator from_file(config_for(model, shortlist_file(model), beams));
+    NmtTranslator from_ids(config_for(model, "", beams));
+    NmtTranslator full(config_for(model, "", beams));
+    from_ids.set_shortlist_ids(listed);
+    int changed = 0;
+    for (const auto& k : golden_cases(model, beams == 1 ? 0 : beams)) {
+      auto a = from_file.translate(k.text);
+      auto b = from_ids.translate(k.text);
+      auto f = full.translate(k.text);
+      ASSERT_TRUE(a && b && f) << k.text;
+      EXPECT_EQ(from_ids.last_output_ids(), from_file.last_output_ids()) << beams << " beams: " << k.text;
+      changed += full.last_output_ids() != from_file.last_output_ids();
+    }
+    if (beams > 1) EXPECT_GT(changed, 0) << "the shortlist must change some beam output";
+  }
+  NmtTranslator t(config_for(model, ""));
+  try {
+    t.set_shortlist_ids({5, c.decoder_vocab_size});
+    FAIL() << "no error for an id outside the vocabulary";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, NmtShortlistGolden, ::testing::Values("tiny-nllb", "tiny-marian"));
 
 std::string load_error(const std::string& shortlist_text) {
