@@ -48,7 +48,10 @@ def main():
         shortlist = run["models"][model].get("shortlist", {}).get("ids")
         ax.set_title(f"{model}: 24 -> 32 tokens, batch 1, {run['threads']} threads"
                      + (f"\nshortlist / vmap: {shortlist:,} ids" if shortlist else ""), fontsize=9)
-    fig.suptitle("nmt on the CPU (ratio = transformers fp32 / engine, same run)", fontsize=10)
+    hatched = any(k.endswith(("-sl", "-vmap")) for m in models for k in run["models"][m]["results"])
+    fig.suptitle("nmt on the CPU (ratio = transformers fp32 / engine, same run)"
+                 + ("; hatched: vocabulary shortlist / CTranslate2 vmap, transformers has none" if hatched else ""),
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
     print(args.out)
