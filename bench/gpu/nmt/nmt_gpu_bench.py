@@ -36,6 +36,8 @@ TINY = dict(vocab_size=1000, d_model=64, encoder_layers=2, decoder_layers=2, enc
             decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128, max_position_embeddings=128,
             scale_embedding=True, init_std=0.1, encoder_layerdrop=0.0, decoder_layerdrop=0.0)
 SRC_LEN, NEW_TOKENS = 24, 32
+CROSS, CROSS_WIDE = 16384, 32768  # variant bits: cross-attention in one launch (nmt_cuda_capi.cpp)
+COMPACT = 65536  # variant bit: the fused path's warp attention in <= 128 registers
 
 
 def log(*a):
@@ -212,28 +214,31 @@ def cmd_smoke(a):
     rng = np.random.default_rng(1)
     src = random_sources(rng, 1, cfg["vocab_size"], length=12, eos=cfg.get("eos_token_id", 2))[0]
     for int8 in (0, 1):
-        for pdl, persistent, unfused in ((1, False, False), (0, False, False), (1, True, False), (1, False, True)):
-            r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused)
+        for pdl, persistent, unfused, variant in ((1, False, False, 0), (0, False, False, 0), (1, True, False, 0),
+                                                  (1, False, True, 0), (1, False, False, CROSS),
+                                                  (1, False, False, CROSS_WIDE), (0, False, False, CROSS),
+                                                  (1, False, False, COMPACT)):
+            r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
             g = ours.generate(r, src, 16, bos=5)
             lg = ours.step_logits(r, src, t1[:4], vocab)
             ok = bool(np.isfinite(lg).all())  # fused attention sums with atomics: t1 == t2 is usual, not guaranteed
-            print(f"smoke int8={int8} pdl={pdl} persistent={persistent} unfused={unfused}: forced {t1[:10]}... generate {g[:10]}... finite={np.isfinite(lg).all()} "
+            print(f"smoke int8={int8} pdl={pdl} persistent={persistent} unfused={unfused} variant={variant}: forced {t1[:10]}... generate {g[:10]}... finite={np.isfinite(lg).all()} "
                   f"repeatable={t1 == t2}")
             if not ok:
                 sys.exit(1)
             ours.l.nmt_cuda_close(r)
         # The vocabulary shortlist (compact LM head + source slots), fused, unfused and persistent.
         sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 5, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
-        for persistent, unfused in ((False, False), (False, True), (True, False)):
-            r = ours.open(m, int8, 1, 64, 64, persistent=persistent, unfused=unfused, shortlist=sl)
+        for persistent, unfused, variant in ((False, False, 0), (False, True, 0), (True, False, 0), (False, False, CROSS)):
+            r = ours.open(m, int8, 1, 64, 64, persistent=persistent, unfused=unfused, shortlist=sl, variant=variant)
             t1 = ours.forced(r, src, 16)
             g = ours.generate(r, src, 16, bos=5)
             lg = ours.step_logits(r, src, t1[:4], vocab)
             allowed = set(allowed_ids(sl, src).tolist())
             ok = all(t in allowed for t in t1[1:] + g[1:]) and bool(np.isfinite(lg[:, sorted(allowed)]).all())
-            print(f"smoke shortlist int8={int8} persistent={persistent} unfused={unfused}: forced {t1[:10]}... "
+            print(f"smoke shortlist int8={int8} persistent={persistent} unfused={unfused} variant={variant}: forced {t1[:10]}... "
                   f"allowed tokens only and finite={ok}")
             if not ok:
                 sys.exit(1)
@@ -335,13 +340,23 @@ def cmd_parity(a):
                "ours_int8_persistent": ours.open(m, 1, 1, 64, 64, persistent=True),
                "ours_fp16_wmma_fused": ours.open(m, 0, 1, 64, 64, wmma=True, fused=True),
                "ours_int8_fused_plain": ours.open(m, 1, 0, 64, 64, fused=True),
-               "ours_fp16_block_attn": ours.open(m, 0, 1, 64, 64, block_attn=True)}
+               "ours_fp16_block_attn": ours.open(m, 0, 1, 64, 64, block_attn=True),
+               "ours_fp16_cross": ours.open(m, 0, 1, 64, 64, variant=CROSS),
+               "ours_int8_cross": ours.open(m, 1, 1, 64, 64, variant=CROSS),
+               "ours_fp16_cross_wide": ours.open(m, 0, 1, 64, 64, variant=CROSS_WIDE),
+               "ours_int8_cross_wide": ours.open(m, 1, 1, 64, 64, variant=CROSS_WIDE),
+               "ours_int8_cross_block": ours.open(m, 1, 1, 64, 64, variant=CROSS | 256),
+               "ours_int8_cross_plain": ours.open(m, 1, 0, 64, 64, variant=CROSS),
+               "ours_fp16_compact": ours.open(m, 0, 1, 64, 64, variant=COMPACT),
+               "ours_int8_compact": ours.open(m, 1, 1, 64, 64, variant=COMPACT)}
     # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
     sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
     shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),
                    "ours_fp16_shortlist_unfused": dict(int8=0, unfused=True),
                    "ours_int8_shortlist_unfused": dict(int8=1, unfused=True),
-                   "ours_fp16_shortlist_persistent": dict(int8=0, persistent=True)}
+                   "ours_fp16_shortlist_persistent": dict(int8=0, persistent=True),
+                   "ours_fp16_shortlist_cross": dict(int8=0, variant=CROSS),
+                   "ours_int8_shortlist_cross": dict(int8=1, variant=CROSS)}
     for name, kw in shortlisted.items():
         int8 = kw.pop("int8")
         runners[name] = ours.open(m, int8, 1, 64, 64, shortlist=sl, **kw)
@@ -465,7 +480,7 @@ def cmd_profile(a):
     """Ours only (run under ncu): one warm-up sentence, then the sentence whose kernels are profiled."""
     ours = Ours(a.lib)
     m = ours.load(a.dir)
-    r = ours.open(m, int(a.int8), 1)
+    r = ours.open(m, int(a.int8), 1, variant=a.variant)
     src = random_sources(np.random.default_rng(0), 1, 256206)[0]
     ours.forced(r, src, NEW_TOKENS)
     ours.forced(r, src, NEW_TOKENS)
@@ -544,6 +559,8 @@ def cmd_bench(a):
                                     "forced BOS included; the LM head scores ids + 256 slot rows")
     variants = {f"ours_{dt}_variant{v}": ours.open(model, int8, 1, variant=v)
                 for v in a.variants for dt, int8 in (("fp16", 0), ("int8", 1))}
+    variants.update({f"ours_{dt}_shortlist_variant{v}": ours.open(model, int8, 1, variant=v, shortlist=shortlist)
+                     for v in a.variants for dt, int8 in (("fp16", 0), ("int8", 1))})
     result["ours_load_s"] = time.perf_counter() - t0
     result["ours_weight_bytes"] = dict(fp16=ours.l.nmt_cuda_weight_bytes(r16), int8=ours.l.nmt_cuda_weight_bytes(r8))
     log(f"ours loaded in {result['ours_load_s']:.1f} s")
@@ -608,6 +625,8 @@ def cmd_bench(a):
     timings["ours_int8_shortlist_after"] = time_ours(r8_sl)
     timings["ours_fp16_unfused_after"] = time_ours(r16_old)
     timings["ours_int8_unfused_after"] = time_ours(r8_old)
+    for name, r in variants.items():  # the variants again, after the defaults above: same card state
+        timings[name + "_after"] = time_ours(r)
     hf_p50 = timings["transformers_fp16_generate"]["p50"]
     result["speedup_vs_transformers_fp16"] = {k: hf_p50 / v["p50"] for k, v in timings.items()
                                               if k.startswith("ours") and "1_token" not in k}
@@ -627,12 +646,14 @@ def cmd_bench(a):
     lp = logits_parity(ours, {"ours_fp16": r16, "ours_int8": r8, "ours_fp16_shortlist": r16_sl,
                               "ours_int8_shortlist": r8_sl, "ours_fp16_unfused": r16_old,
                               "ours_int8_unfused": r8_old, "ours_fp16_persistent": r16_pers,
-                              "ours_int8_persistent": r8_pers},
+                              "ours_int8_persistent": r8_pers, **variants},
                        hf32, srcs, vocab, bos, hf16=hf16,
-                       shortlists={"ours_fp16_shortlist": shortlist, "ours_int8_shortlist": shortlist})
+                       shortlists={"ours_fp16_shortlist": shortlist, "ours_int8_shortlist": shortlist,
+                                   **{k: shortlist for k in variants if "shortlist" in k}})
     tol = {"ours_fp16": 1e-2, "ours_int8": 1e-1, "ours_fp16_shortlist": 1e-2, "ours_int8_shortlist": 1e-1,
            "ours_fp16_unfused": 1e-2, "ours_int8_unfused": 1e-1,
-           "ours_fp16_persistent": 1e-2, "ours_int8_persistent": 1e-1, "transformers_fp16": None}
+           "ours_fp16_persistent": 1e-2, "ours_int8_persistent": 1e-1, "transformers_fp16": None,
+           **{k: (1e-1 if "int8" in k else 1e-2) for k in variants}}
     result["parity_logits"] = dict(reference="transformers fp32 (TF32 off), teacher-forced on ours fp16 greedy tokens",
                                    tolerance_rel_l2=tol, result=lp,
                                    passed=all(lp[k]["rel_l2_max"] <= t for k, t in tol.items() if t))
@@ -640,11 +661,12 @@ def cmd_bench(a):
     log("parity: greedy over random inputs")
     greedy_runners = (("ours_fp16", r16), ("ours_int8", r8), ("ours_fp16_shortlist", r16_sl),
                       ("ours_int8_shortlist", r8_sl), ("ours_fp16_persistent", r16_pers),
-                      ("ours_int8_persistent", r8_pers))
+                      ("ours_int8_persistent", r8_pers)) + tuple(variants.items())
     taus = {k: 2 * lp[k]["max_abs"] for k, _ in greedy_runners}
     srcs = random_sources(np.random.default_rng(3), a.greedy_inputs, vocab)
     greedy = greedy_parity(ours, greedy_runners, hf32, srcs, bos, taus, a.batch, shortlists={
-        "ours_fp16_shortlist": shortlist, "ours_int8_shortlist": shortlist})
+        "ours_fp16_shortlist": shortlist, "ours_int8_shortlist": shortlist,
+        **{k: shortlist for k in variants if "shortlist" in k}})
     result["parity_greedy"] = dict(
         method="ours greedy (forced BOS, 32 steps) vs argmax of transformers fp32 teacher-forced on our prefix: "
                "identical at every step <=> transformers' greedy sequence equals ours. Clear-margin: compared up to the "
@@ -722,6 +744,7 @@ def main():
     s.add_argument("--lib", required=True)
     s.add_argument("--dir", required=True)
     s.add_argument("--int8", action="store_true")
+    s.add_argument("--variant", type=int, default=0, help="the runner's variant bits (nmt_cuda_capi.cpp)")
     s = sub.add_parser("ncu-summary")
     s.add_argument("--csv", required=True)
     s = sub.add_parser("diag")

@@ -59,17 +59,20 @@ diag() {
 }
 
 # Per-kernel durations of one decode step (isolated: ncu serializes kernels, so PDL overlap is absent).
+# PROFILE_ARGS: more arguments of the python profile command (--int8, --variant N); PROFILE_TAG: a
+# suffix of the output files (ncu-step-TAG.txt), for several profiles in one call.
 profile() {
   python3 $py make-model --arch nllb600m --dir "$work/nllb600m"
   # Kernels matching the filter: 13 per encoder (embed + attention), then per decoder step (NLLB-600M)
-  # 61 with the fused layers (the first step one more, its embedding), 97 unfused (PROFILE_STEP=97).
-  local step=${PROFILE_STEP:-61} first=${PROFILE_FIRST:-1}
+  # 61 with the fused layers (the first step one more, its embedding), 97 unfused (PROFILE_STEP=97),
+  # 49 with the cross-attention in one launch (variant 16384).
+  local step=${PROFILE_STEP:-61} first=${PROFILE_FIRST:-1} tag=${PROFILE_TAG:+-$PROFILE_TAG}
   ncu --metrics gpu__time_duration.sum --csv --cache-control none --clock-control none \
     --kernel-name-base function -k regex:"gemv|attention|lm_head|embed|ffn" --launch-skip $((13 + first + step * 5)) \
-    --launch-count $step python3 $py profile --lib "$b/libnmt_cuda_bench.so" --dir "$work/nllb600m" \
-    >"$out/ncu-step.csv" 2>"$work/ncu.err" || { tail -20 "$work/ncu.err"; return 0; }
-  sed -i '/^==/d' "$out/ncu-step.csv"
-  python3 $py ncu-summary --csv "$out/ncu-step.csv" | tee "$out/ncu-step.txt"
+    --launch-count $step python3 $py profile --lib "$b/libnmt_cuda_bench.so" --dir "$work/nllb600m" ${PROFILE_ARGS:-} \
+    >"$out/ncu-step$tag.csv" 2>"$work/ncu.err" || { tail -20 "$work/ncu.err"; return 0; }
+  sed -i '/^==/d' "$out/ncu-step$tag.csv"
+  python3 $py ncu-summary --csv "$out/ncu-step$tag.csv" | tee "$out/ncu-step$tag.txt"
 }
 
 # Tiny M2M100 models grown one dimension at a time towards NLLB-600M: which size breaks parity.

@@ -145,10 +145,11 @@ __global__ void __launch_bounds__(32) attention_decode_kernel(AttentionArgs a) {
 // At <= 128 registers a thread (two blocks an SM) the neighbouring kernels' blocks fit beside these, so
 // PDL can overlap their weight loads with this kernel.
 // MODE (head_dim 64 for 1 and 2): 1 = the head's attention by warp 0 alone (warp_head_attention);
-// 2 = by the whole block in few registers (block_head_attention: two blocks an SM); 0 = head_attention's
-// block-wide version (any head_dim).
+// 2 = by the whole block in few registers (block_head_attention: two blocks an SM); 3 = as 1 in at most
+// 128 registers (two blocks an SM, so that a neighbouring GEMV's block fits beside one); 0 =
+// head_attention's block-wide version (any head_dim).
 template <bool INT8, int ROWS, int MODE>
-__global__ void __launch_bounds__(kThreads, MODE == 2 ? 2 : 1) attention_out_kernel(AttentionOutArgs a) {
+__global__ void __launch_bounds__(kThreads, MODE >= 2 ? 2 : 1) attention_out_kernel(AttentionOutArgs a) {
   extern __shared__ float scores[];
   __shared__ __align__(16) AttentionSmem sm;
   constexpr int kElems = INT8 ? 16 : 8;
@@ -171,7 +172,7 @@ __global__ void __launch_bounds__(kThreads, MODE == 2 ? 2 : 1) attention_out_ker
   }
   pdl_launch_dependents();
   pdl_wait();
-  if constexpr (MODE == 1) {
+  if constexpr (MODE == 1 || MODE == 3) {
     if (threadIdx.x < 32) {
       const float2 o = warp_head_attention<64, false>(warp_args(a.att), h, scores, sm.qs);
       reinterpret_cast<float2*>(sm.out)[threadIdx.x] = o;
@@ -214,13 +215,15 @@ void attention_out(const AttentionOutArgs& a, bool int8, cudaStream_t stream, bo
   args.splits = (a.n + per_block - 1) / per_block;
   const size_t smem = static_cast<size_t>(a.att.max_len) * sizeof(float);
   const dim3 grid(a.att.heads * args.splits);
-  const int mode = warp ? (a.block_attention ? 2 : 1) : 0;
+  const int mode = warp ? (a.block_attention ? 2 : a.compact ? 3 : 1) : 0;
   auto go = [&](auto kernel) { launch(kernel, grid, dim3(kThreads), smem, stream, pdl, args); };
   if (int8) {
+    if (mode == 3) go(attention_out_kernel<true, 2, 3>);
     if (mode == 2) go(attention_out_kernel<true, 2, 2>);
     if (mode == 1) go(attention_out_kernel<true, 2, 1>);
     if (mode == 0) go(attention_out_kernel<true, 1, 0>);
   } else {
+    if (mode == 3) go(attention_out_kernel<false, 4, 3>);
     if (mode == 2) go(attention_out_kernel<false, 4, 2>);
     if (mode == 1) go(attention_out_kernel<false, 4, 1>);
     if (mode == 0) go(attention_out_kernel<false, 1, 0>);

@@ -8,6 +8,7 @@
 #include <cfloat>
 #include <climits>
 
+#include "nn/cuda/decode_attention.cuh"
 #include "nn/cuda/device_utils.cuh"
 #include "nn/cuda/gemv_math.cuh"
 
@@ -102,23 +103,26 @@ __device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoadsInFlight
   }
 }
 
-// Runs fn(row0, acc) for every row group of this warp. The first group's first weight slice is
-// loaded into registers before the PDL wait, so a decoder GEMV (whose warps hold their whole slice
-// in one pass) has only the input vector left to fetch once its predecessor finishes.
+// Runs fn(row0, acc) for every row group of this warp: groups g_first, g_first + g_stride, ... (by
+// default the grid's warps in turn). The first group's first weight slice is loaded into registers
+// before the PDL wait, so a decoder GEMV (whose warps hold their whole slice in one pass) has only the
+// input vector left to fetch once its predecessor finishes.
 template <int ROWS, bool INT8, typename Epilogue>
-__device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* scratch, Epilogue epilogue) {
+__device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* scratch, Epilogue epilogue,
+                                          int g_first = -1, int g_stride = 0) {
   constexpr int kUnroll = kLoadsInFlight / ROWS;
   const int warp = threadIdx.x >> 5;
   const int chunks = a.k / (INT8 ? 16 : 8);
   const int groups = (a.n + ROWS - 1) / ROWS;
-  int g = blockIdx.x * kWarps + warp;
+  int g = g_first >= 0 ? g_first : blockIdx.x * kWarps + warp;
+  if (g_stride <= 0) g_stride = gridDim.x * kWarps;
   uint4 wv[ROWS][kUnroll];
   load_group<ROWS, INT8>(a, g * ROWS, 0, wv);
   pdl_launch_dependents();
   pdl_wait();
   load_input(a, xs, scratch);
   bool preloaded = true;
-  for (; g < groups; g += gridDim.x * kWarps) {
+  for (; g < groups; g += g_stride) {
     const int row0 = g * ROWS;
     float acc[ROWS];
 #pragma unroll
@@ -292,6 +296,8 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
   g.n = f.ffn;
   g.k = f.d;
   g.x = f.x;
+  g.x_add = f.x_add;
+  g.x_store = f.x_store;
   g.ln_gamma = f.ln_gamma;
   g.ln_beta = f.ln_beta;
   g.ln_eps = f.ln_eps;
@@ -361,6 +367,90 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
   }
 }
 
+// The cross-attention of a decode step in one launch (kernels.cuh). Before the PDL wait every thread
+// loads its W_o weights (as attention_out: OROWS rows, one 16-byte load each) and every warp its
+// QROWS rows of the head's W_q (gemv_body: the whole 64 × d slice in one pass for int8, 8 rows a
+// warp; fp16 in two passes of 4 rows). After it: LN(x) into shared memory, q_h by warp sums, the
+// head's attention (MODE 1: one warp, 2: the block), the projection's share added with atomics.
+template <bool INT8, int QROWS, int OROWS, int MODE>
+__global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAttentionOutArgs c) {
+  constexpr int kHd = 64;
+  constexpr int kElems = INT8 ? 16 : 8;
+  constexpr int kLanes = kHd / kElems;  // threads a W_o row
+  extern __shared__ float4 smem4[];
+  float* xs = reinterpret_cast<float*>(smem4);  // [q.k]
+  float* scores = xs + c.q.k;                   // [att.max_len]
+  __shared__ float scratch[64];
+  __shared__ __align__(16) float qh[kHd];
+  __shared__ __align__(16) float qs[kHd];
+  __shared__ __align__(16) float ho[kHd];
+  const AttentionOutArgs& o = c.out;
+  const int splits = o.splits;
+  const int h = blockIdx.x / splits;
+  const int row0 = (blockIdx.x % splits) * OROWS * (kThreads / kLanes) + threadIdx.x / kLanes;
+  const int lane = threadIdx.x % kLanes;
+  uint4 wv[OROWS];
+#pragma unroll
+  for (int r = 0; r < OROWS; ++r) {
+    const int row = row0 + r * (kThreads / kLanes);
+    wv[r] = make_uint4(0, 0, 0, 0);
+    if (row < o.n) {
+      const char* base =
+          static_cast<const char*>(o.w) + (static_cast<size_t>(row) * o.k + h * kHd + lane * kElems) * (INT8 ? 1 : 2);
+      wv[r] = load_weights(reinterpret_cast<const uint4*>(base));
+    }
+  }
+  GemvArgs g = c.q;  // the head's 64 rows of W_q
+  g.w = static_cast<const char*>(g.w) + static_cast<size_t>(h) * kHd * g.k * (INT8 ? 1 : 2);
+  if constexpr (INT8) g.scale += h * kHd;
+  if (g.bias != nullptr) g.bias += h * kHd;
+  g.n = kHd;
+  const int warp = threadIdx.x >> 5, wl = threadIdx.x & 31;
+  gemv_body<QROWS, INT8>(
+      g, xs, scratch,
+      [&](int r0, const float (&acc)[QROWS]) {
+#pragma unroll
+        for (int r = 0; r < QROWS; ++r) {
+          if (wl == r) qh[r0 + r] = row_value<INT8>(g, r0 + r, acc[r]);
+        }
+      },
+      warp, kWarps);
+  __syncthreads();
+  const AttentionArgs& at = o.att;
+  WarpAttention wa;
+  wa.q = qh;
+  wa.scale = at.scale;
+  wa.k = at.k + h * kHd;
+  wa.v = at.v + h * kHd;
+  wa.stride = at.kv_stride;
+  wa.k_bias = at.k_bias != nullptr ? at.k_bias + h * kHd : nullptr;
+  wa.v_bias = at.v_bias != nullptr ? at.v_bias + h * kHd : nullptr;
+  wa.len = at.len_ptr != nullptr ? *at.len_ptr + at.len_add : at.len_add;
+  if constexpr (MODE == 1) {
+    if (threadIdx.x < 32) {
+      const float2 v = warp_head_attention<kHd, false>(wa, 0, scores, qs);
+      reinterpret_cast<float2*>(ho)[threadIdx.x] = v;
+    }
+    __syncthreads();
+  } else {
+    __shared__ __align__(16) float partial[kWarps * kHd];
+    block_head_attention<kHd>(wa, 0, scores, qs, partial, ho);
+  }
+  const float* xa = ho + lane * kElems;
+#pragma unroll
+  for (int r = 0; r < OROWS; ++r) {
+    float s = INT8 ? dot16_int8(wv[r], xa) : dot8_half(wv[r], xa);
+#pragma unroll
+    for (int m = kLanes / 2; m > 0; m >>= 1) s += __shfl_xor_sync(0xffffffffu, s, m);
+    const int row = row0 + r * (kThreads / kLanes);
+    if (lane == 0 && row < o.n) {
+      if constexpr (INT8) s *= o.scale[row];
+      if (h == 0 && o.bias != nullptr) s += o.bias[row];
+      atomicAdd(o.x + row, s);
+    }
+  }
+}
+
 // Rows per warp: enough warps to cover every SM about twice, at most 4 rows (16 loads) per warp.
 int rows_per_warp(int n, int sm_count) {
   if (n >= 4 * kWarps * sm_count) return 4;
@@ -405,6 +495,38 @@ void lm_head(const LmHeadArgs& h, bool int8, int sm_count, cudaStream_t stream, 
     launch(lm_head_kernel<4, true>, blocks, kThreads, smem, stream, pdl, h);
   } else {
     launch(lm_head_kernel<4, false>, blocks, kThreads, smem, stream, pdl, h);
+  }
+}
+
+bool cross_attention_out_supported(int head_dim, int d, int heads, int n_q) {
+  return head_dim == 64 && d > 0 && d % 16 == 0 && n_q == heads * 64;
+}
+
+void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl) {
+  const AttentionArgs& at = a.out.att;
+  if (!cross_attention_out_supported(at.head_dim, a.q.k, at.heads, a.q.n) || at.rows != 1 || a.out.k != a.q.n) {
+    throw Error(StatusCode::kInvalidArgument, "cross_attention_out: shape not supported");
+  }
+  CrossAttentionOutArgs c = a;
+  // 128 output rows a block (256 when wide): fp16 8 threads × 4 rows, int8 4 threads × 2 rows a row.
+  const int per_block = (a.wide ? 2 : 1) * 128;
+  c.out.splits = (a.out.n + per_block - 1) / per_block;
+  const size_t smem = static_cast<size_t>(a.q.k + at.max_len) * sizeof(float);
+  const dim3 grid(at.heads * c.out.splits);
+  const bool block = a.out.block_attention;
+  auto go = [&](auto kernel) { launch(kernel, grid, dim3(kThreads), smem, stream, pdl, c); };
+  if (int8) {
+    if (a.wide) {
+      block ? go(cross_attention_out_kernel<true, 8, 4, 2>) : go(cross_attention_out_kernel<true, 8, 4, 1>);
+    } else {
+      block ? go(cross_attention_out_kernel<true, 8, 2, 2>) : go(cross_attention_out_kernel<true, 8, 2, 1>);
+    }
+  } else {
+    if (a.wide) {
+      block ? go(cross_attention_out_kernel<false, 4, 8, 2>) : go(cross_attention_out_kernel<false, 4, 8, 1>);
+    } else {
+      block ? go(cross_attention_out_kernel<false, 4, 4, 2>) : go(cross_attention_out_kernel<false, 4, 4, 1>);
+    }
   }
 }
 

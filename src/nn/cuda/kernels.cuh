@@ -100,6 +100,10 @@ struct FfnArgs {
   Act act = Act::kRelu;
   float* out = nullptr;
   bool w2_shared = false;  // W2ᵀ rows through shared memory (async copy) instead of registers
+  // Optional, as GemvArgs: the input is x + x_add, and that sum is written to x_store (a disjoint slice
+  // per block; x_store must alias neither x nor x_add).
+  const float* x_add = nullptr;
+  float* x_store = nullptr;
 };
 bool ffn_fused_supported(int d, int ffn, bool int8);
 void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl);
@@ -211,9 +215,26 @@ struct AttentionOutArgs {
   float* x = nullptr;
   bool block_attention = false;  // head_dim 64: the head's attention by the whole block in few registers
                                  // instead of by one warp (see attention.cu)
+  bool compact = false;  // warp attention in at most 128 registers (two blocks an SM)
   int splits = 0;  // set by attention_out()
 };
 void attention_out(const AttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl);
+
+// A decode step's whole cross-attention in one launch (pre-LN, head_dim 64): block (head h, split s)
+// computes h's query itself, q_h = W_q[h rows]·LN(x) + b_q (q.x / q.ln_*, the same 64 rows in every
+// split of h: L2 hits after the first), the head's attention (out.att, whose q is ignored), and its
+// split's rows of the output projection, added atomically to out.x. This replaces the cross-Q GEMV and
+// attention_out (one launch and one trip of q through memory fewer a layer). out.x must not alias q.x
+// (blocks still read x while others add), so the sums go to a separate zero-filled buffer; q.zero is
+// zero-filled as in a GEMV. wide: twice the output rows a block (half the splits, half the redundant
+// W_q reads).
+struct CrossAttentionOutArgs {
+  GemvArgs q;             // W_q [heads·64, d], all heads; out/act/residual/split unused
+  AttentionOutArgs out;   // att (k, v, biases, len), W_o and its sums
+  bool wide = false;
+};
+bool cross_attention_out_supported(int head_dim, int d, int heads, int n_q);
+void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl);
 
 // Token embedding × scale + sinusoidal position. Encoder: rows tokens from tokens[0..rows), positions
 // 0..rows-1. Decoder (step non-null): one row, token tokens[*step] at position *step.

@@ -40,10 +40,14 @@ struct NmtCudaOptions {
                                     // FFN in one launch, embedding in the LM head's tail; atomicAdd
                                     // sums, so the last bits vary between runs); other models ignore it
   int fused_attention = 0;             // fused path, each head's attention: 1 = by one warp, 2 = by the
-                                       // whole block in few registers, 0 = 2 for fp16 and 1 for int8
+                                       // whole block in few registers, 3 = by one warp in <= 128
+                                       // registers, 0 = 2 for fp16 and 1 for int8
                                        // (H200: fp16 13.6 vs 13.8 ms, int8 13.5 vs 12.7; NOTES.md)
   bool fused_ffn_shared_w2 = false;    // fused path: the FFN's W2 rows via shared memory, not registers
   int fused_lm_head_rows = 0;          // fused path: LM-head rows per warp (0: 4 fp16, 8 int8)
+  int fused_cross = 0;                 // fused path: 1 = cross-attention in one launch (its query computed
+                                       // in each block: 4 launches a layer), 2 = the same with half the
+                                       // blocks; 0 = cross-Q GEMV + attention (NOTES.md)
   int decode_carveout = -1;            // shared-memory carveout (percent) of the decode kernels; -1 =
                                        // the driver's choice per kernel
   bool fuse_attention_out = false;  // unfused path: decode attention fused with its output projection

@@ -29,6 +29,7 @@ void NmtCudaRunner::Impl::init_fused() {
   xs[0] = arena.alloc_n<float>(d);
   xs[1] = arena.alloc_n<float>(d);
   ffn_sum = arena.alloc_n<float>(d);
+  cross_sum = arena.alloc_n<float>(d);
   for (const nmt_cuda::DeviceLayer& L : w.decoder) {
     void* t = arena.alloc(static_cast<size_t>(L.fc2.n) * L.fc2.k * (int8 ? 1 : 2));
     kern::transpose(L.fc2.w, L.fc2.n, L.fc2.k, int8 ? 1 : 2, t, stream);
@@ -257,9 +258,16 @@ void NmtCudaRunner::Impl::record_step(bool first) {
 // x) -> cross-Q GEMV (normed; zero-fills the FFN sums) -> cross-attention + out projection -> fused
 // FFN (atomics into the FFN sums); then the LM head (input x + FFN sums), whose last block writes
 // the next step's embedding into xs[0]. The first step of a graph embeds its token itself.
+// options.fused_cross (4 launches a layer): the cross-Q GEMV and cross-attention become one launch
+// whose blocks read x while others add their sums, so those sums go to cross_sum (zero-filled by the
+// QKV GEMV) and the FFN reads x + cross_sum and stores that sum; the residual stream then stays in
+// xs[0] (read by QKV, written by the FFN) and xs[1] (written by QKV, added to by self-attention).
 void NmtCudaRunner::Impl::record_step_fused(bool first) {
   const NmtConfig& cf = c();
   const int d = cf.d_model, layers = cf.decoder_layers;
+  const bool cross1 = options.fused_cross > 0 &&
+                      kern::cross_attention_out_supported(cf.decoder_head_dim(), d, cf.decoder_heads,
+                                                          w.decoder[0].cross_q.n);
   const bool pdl = options.programmatic_launch;
   const float eps = cf.layer_norm_eps;
   const float embed_scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
@@ -299,6 +307,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.k = proj.k;
     f.x = x;
     f.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && !int8);
+    f.compact = options.fused_attention == 3;
     kern::attention_out(f, proj.int8, stream, pdl);
   };
   kern::AttentionArgs a;
@@ -311,10 +320,14 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
   a.out_stride = d;
   for (int l = 0; l < layers; ++l) {
     const nmt_cuda::DeviceLayer& L = w.decoder[l];
-    float* x = xs[(l + 1) % 2];
-    kern::GemvArgs qkv = gemv(L.qkv, xs[l % 2], L.self_norm, dec_q);
+    float* x = cross1 ? xs[1] : xs[(l + 1) % 2];
+    kern::GemvArgs qkv = gemv(L.qkv, cross1 ? xs[0] : xs[l % 2], L.self_norm, dec_q);
     qkv.x_add = l > 0 ? ffn_sum : nullptr;  // layer 0: the embedding alone (ffn_sum is last step's)
     qkv.x_store = x;
+    if (cross1) {
+      qkv.zero = cross_sum;
+      qkv.zero_n = d;
+    }
     qkv.out1 = kc[l];
     qkv.out2 = vc[l];
     qkv.seg = d;
@@ -333,7 +346,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     kern::GemvArgs cq = gemv(L.cross_q, x, L.cross_norm, dec_qc);
     cq.zero = ffn_sum;
     cq.zero_n = d;
-    kern::gemv(cq, L.cross_q.int8, sm_count, stream, pdl);
+    if (!cross1) kern::gemv(cq, L.cross_q.int8, sm_count, stream, pdl);
     a.q = dec_qc;
     a.k = ckv + static_cast<size_t>(2 * d) * l;
     a.v = ckv + static_cast<size_t>(2 * d) * l + d;
@@ -343,7 +356,22 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     a.len_ptr = &control()->src_len;
     a.len_add = 0;
     a.max_len = max_src;
-    attend(a, L.cross_out, x);
+    if (cross1) {
+      kern::CrossAttentionOutArgs ca;
+      ca.q = cq;
+      ca.out.att = a;
+      ca.out.w = L.cross_out.w;
+      ca.out.scale = L.cross_out.scale;
+      ca.out.bias = L.cross_out.bias;
+      ca.out.n = L.cross_out.n;
+      ca.out.k = L.cross_out.k;
+      ca.out.x = cross_sum;
+      ca.out.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && !int8);
+      ca.wide = options.fused_cross == 2;
+      kern::cross_attention_out(ca, L.cross_q.int8, stream, pdl);
+    } else {
+      attend(a, L.cross_out, x);
+    }
     kern::FfnArgs f;
     f.w1 = L.fc1.w;
     f.scale1 = L.fc1.scale;
@@ -360,10 +388,14 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.act = to_act(cf.activation);
     f.out = ffn_sum;
     f.w2_shared = options.fused_ffn_shared_w2;
+    if (cross1) {
+      f.x_add = cross_sum;
+      f.x_store = xs[0];
+    }
     kern::ffn_fused(f, L.fc1.int8, stream, pdl);
   }
   kern::LmHeadArgs h;
-  h.gemv = gemv(head(), xs[layers % 2], w.decoder_norm, logits);
+  h.gemv = gemv(head(), cross1 ? xs[0] : xs[layers % 2], w.decoder_norm, logits);
   h.row_ids = head_row_ids();
   h.gemv.x_add = ffn_sum;
   h.gemv.x_store = dec_x;  // the final hidden state, for decoder_hidden()

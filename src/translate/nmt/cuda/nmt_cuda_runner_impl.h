@@ -61,6 +61,7 @@ struct NmtCudaRunner::Impl {
   bool fused = false;
   float* xs[2] = {nullptr, nullptr};
   float* ffn_sum = nullptr;
+  float* cross_sum = nullptr;  // options.fused_cross: the cross-attention's atomic sums (x + cross_sum feeds the FFN)
   std::vector<void*> fc2_t;
   int* ctl = nullptr;  // device control area
   int* suppressed = nullptr;
