@@ -38,6 +38,7 @@ TINY = dict(vocab_size=1000, d_model=64, encoder_layers=2, decoder_layers=2, enc
 SRC_LEN, NEW_TOKENS = 24, 32
 CROSS, CROSS_WIDE = 16384, 32768  # variant bits: cross-attention in one launch (nmt_cuda_capi.cpp)
 COMPACT = 65536  # variant bit: the fused path's warp attention in <= 128 registers
+NO_PRELOAD = 131072  # variant bit: the fused path's preload_constants off (on by default since 2026-11-27d)
 
 
 def log(*a):
@@ -217,7 +218,8 @@ def cmd_smoke(a):
         for pdl, persistent, unfused, variant in ((1, False, False, 0), (0, False, False, 0), (1, True, False, 0),
                                                   (1, False, True, 0), (1, False, False, CROSS),
                                                   (1, False, False, CROSS_WIDE), (0, False, False, CROSS),
-                                                  (1, False, False, COMPACT)):
+                                                  (1, False, False, COMPACT), (1, False, False, NO_PRELOAD),
+                                                  (1, False, False, NO_PRELOAD | CROSS)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
@@ -348,7 +350,10 @@ def cmd_parity(a):
                "ours_int8_cross_block": ours.open(m, 1, 1, 64, 64, variant=CROSS | 256),
                "ours_int8_cross_plain": ours.open(m, 1, 0, 64, 64, variant=CROSS),
                "ours_fp16_compact": ours.open(m, 0, 1, 64, 64, variant=COMPACT),
-               "ours_int8_compact": ours.open(m, 1, 1, 64, 64, variant=COMPACT)}
+               "ours_int8_compact": ours.open(m, 1, 1, 64, 64, variant=COMPACT),
+               "ours_fp16_no_preload": ours.open(m, 0, 1, 64, 64, variant=NO_PRELOAD),
+               "ours_int8_no_preload": ours.open(m, 1, 1, 64, 64, variant=NO_PRELOAD),
+               "ours_int8_no_preload_cross": ours.open(m, 1, 1, 64, 64, variant=NO_PRELOAD | CROSS)}
     # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
     sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
     shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),
@@ -356,7 +361,8 @@ def cmd_parity(a):
                    "ours_int8_shortlist_unfused": dict(int8=1, unfused=True),
                    "ours_fp16_shortlist_persistent": dict(int8=0, persistent=True),
                    "ours_fp16_shortlist_cross": dict(int8=0, variant=CROSS),
-                   "ours_int8_shortlist_cross": dict(int8=1, variant=CROSS)}
+                   "ours_int8_shortlist_cross": dict(int8=1, variant=CROSS),
+                   "ours_int8_shortlist_no_preload": dict(int8=1, variant=NO_PRELOAD)}
     for name, kw in shortlisted.items():
         int8 = kw.pop("int8")
         runners[name] = ours.open(m, int8, 1, 64, 64, shortlist=sl, **kw)

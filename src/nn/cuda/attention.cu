@@ -170,6 +170,17 @@ __global__ void __launch_bounds__(kThreads, MODE >= 2 ? 2 : 1) attention_out_ker
       wv[r] = load_weights(reinterpret_cast<const uint4*>(base));
     }
   }
+  float psc[ROWS], pbi[ROWS];  // the rows' scale and bias, preloaded (a.preload) like the weights
+#pragma unroll
+  for (int r = 0; r < ROWS; ++r) {
+    const int row = row0 + r * (kThreads / lanes);
+    psc[r] = 1.0f;
+    pbi[r] = 0.0f;
+    if (a.preload && lane == 0 && row < a.n) {
+      if constexpr (INT8) psc[r] = a.scale[row];
+      if (h == 0 && a.bias != nullptr) pbi[r] = a.bias[row];
+    }
+  }
   pdl_launch_dependents();
   pdl_wait();
   if constexpr (MODE == 1 || MODE == 3) {
@@ -191,8 +202,12 @@ __global__ void __launch_bounds__(kThreads, MODE >= 2 ? 2 : 1) attention_out_ker
     for (int o = lanes / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
     const int row = row0 + r * (kThreads / lanes);
     if (lane == 0 && row < a.n) {
-      if constexpr (INT8) s *= a.scale[row];
-      if (h == 0 && a.bias != nullptr) s += a.bias[row];
+      if (a.preload) {
+        s = s * psc[r] + pbi[r];
+      } else {
+        if constexpr (INT8) s *= a.scale[row];
+        if (h == 0 && a.bias != nullptr) s += a.bias[row];
+      }
       atomicAdd(a.x + row, s);
     }
   }

@@ -4,7 +4,8 @@
 // are fp32. fp16 weights: 8 per load. int8 weights: 16 per load, turned into exact floats with the
 // 2^23 trick (byte | 0x4B000000 is the float 2^23 + byte) instead of slow int-to-float conversions,
 // and scaled once per row. Before waiting on its predecessor (PDL) every warp loads its first weight
-// slice into registers, so that a small GEMV's weight traffic overlaps the previous kernel.
+// slice into registers, so that a small GEMV's weight traffic overlaps the previous kernel; with
+// GemvArgs::preload its constants (LayerNorm gamma/beta, scales, biases) too (GemvConsts).
 #include <cfloat>
 #include <climits>
 
@@ -19,11 +20,37 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr int kLoadsInFlight = 16;  // 16-byte weight loads per lane per row group
 
+// Constants a GEMV needs after its PDL wait, loaded before it when GemvArgs::preload is set: this
+// thread's first float4 of the LayerNorm's gamma and beta, and the scale (int8) and bias of row
+// row0 + lane of the warp's current row group (lanes < ROWS). Loaded after the wait, each is one more
+// dependent global load (an L2 or DRAM round trip) on the chain that the next kernel waits for.
+struct GemvConsts {
+  float4 gamma, beta;
+  float scale = 1.0f, bias = 0.0f;
+};
+
+__device__ __forceinline__ void load_ln_consts(const GemvArgs& a, GemvConsts& c) {
+  const int i = threadIdx.x * 4;
+  if (a.ln_gamma != nullptr && i < a.k) {
+    c.gamma = *reinterpret_cast<const float4*>(a.ln_gamma + i);
+    c.beta = *reinterpret_cast<const float4*>(a.ln_beta + i);
+  }
+}
+
+template <int ROWS, bool INT8>
+__device__ __forceinline__ void load_row_consts(const GemvArgs& a, int row0, GemvConsts& c) {
+  const int lane = threadIdx.x & 31, row = row0 + lane;
+  if (lane < ROWS && row < a.n) {
+    if constexpr (INT8) c.scale = a.scale[row];
+    c.bias = a.bias != nullptr ? a.bias[row] : 0.0f;
+  }
+}
+
 // The input vector into shared memory (x + x_add when asked; that sum also to x_store, a slice per
 // block), layer-normed when asked (statistics in one pass: the values are O(1) residual-stream
 // activations, so E[x²] - mean² loses nothing that matters in fp32); zero-fills this block's slice of
-// a.zero.
-__device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* scratch) {
+// a.zero. c: gamma/beta preloaded when a.preload (GemvConsts).
+__device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* scratch, const GemvConsts& c) {
   float sum = 0.0f, sq = 0.0f;
   for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
     float4 v = *reinterpret_cast<const float4*>(a.x + i);
@@ -48,8 +75,9 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
     const float rstd = rsqrtf(fmaxf(t.y / a.k - mean * mean, 0.0f) + a.ln_eps);
     for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
       float4 v = *reinterpret_cast<float4*>(xs + i);
-      const float4 g = *reinterpret_cast<const float4*>(a.ln_gamma + i);
-      const float4 b = *reinterpret_cast<const float4*>(a.ln_beta + i);
+      const bool pre = a.preload && i == threadIdx.x * 4;
+      const float4 g = pre ? c.gamma : *reinterpret_cast<const float4*>(a.ln_gamma + i);
+      const float4 b = pre ? c.beta : *reinterpret_cast<const float4*>(a.ln_beta + i);
       v.x = (v.x - mean) * rstd * g.x + b.x;
       v.y = (v.y - mean) * rstd * g.y + b.y;
       v.z = (v.z - mean) * rstd * g.z + b.z;
@@ -118,12 +146,18 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
   if (g_stride <= 0) g_stride = gridDim.x * kWarps;
   uint4 wv[ROWS][kUnroll];
   load_group<ROWS, INT8>(a, g * ROWS, 0, wv);
+  GemvConsts consts;
+  if (a.preload) {
+    load_ln_consts(a, consts);
+    load_row_consts<ROWS, INT8>(a, g * ROWS, consts);
+  }
   pdl_launch_dependents();
   pdl_wait();
-  load_input(a, xs, scratch);
+  load_input(a, xs, scratch, consts);
   bool preloaded = true;
   for (; g < groups; g += g_stride) {
     const int row0 = g * ROWS;
+    if (a.preload && !preloaded) load_row_consts<ROWS, INT8>(a, row0, consts);  // overlaps the sums below
     float acc[ROWS];
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) acc[r] = 0.0f;
@@ -134,13 +168,18 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
     }
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) acc[r] = warp_sum(acc[r]);
-    epilogue(row0, acc);
+    epilogue(row0, acc, consts);
   }
 }
 
 // A row's dot product turned into its value: int8 per-row scale, then bias (shared by every GEMV here).
+// c: the lane's row constants when a.preload (gemv_body: lane r holds those of row row0 + r).
 template <bool INT8>
-__device__ __forceinline__ float row_value(const GemvArgs& a, int row, float acc) {
+__device__ __forceinline__ float row_value(const GemvArgs& a, int row, float acc, const GemvConsts& c) {
+  if (a.preload) {
+    if constexpr (INT8) acc *= c.scale;
+    return acc + c.bias;
+  }
   if constexpr (INT8) acc *= a.scale[row];
   if (a.bias != nullptr) acc += a.bias[row];
   return acc;
@@ -152,12 +191,12 @@ __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
   float* xs = reinterpret_cast<float*>(smem4);
   __shared__ float scratch[64];
   const int lane = threadIdx.x & 31;
-  gemv_body<ROWS, INT8>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS]) {
+  gemv_body<ROWS, INT8>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) {
       const int row = row0 + r;
       if (lane != r || row >= a.n) continue;
-      float y = apply_act(row_value<INT8>(a, row, acc[r]), a.act);
+      float y = apply_act(row_value<INT8>(a, row, acc[r], pc), a.act);
       if (a.residual != nullptr) y += a.residual[row];
       if (a.seg > 0 && row >= a.seg) {
         const int part = row / a.seg;
@@ -180,12 +219,12 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
   const GemvArgs& a = h.gemv;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   unsigned long long best = 0;
-  gemv_body<ROWS, INT8>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS]) {
+  gemv_body<ROWS, INT8>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) {
       const int row = row0 + r;
       if (lane != r || row >= a.n) continue;
-      const float y = row_value<INT8>(a, row, acc[r]);
+      const float y = row_value<INT8>(a, row, acc[r], pc);
       a.out[row] = y;
       const int id = h.row_ids != nullptr ? h.row_ids[row] : row;
       bool allowed = !(y != y);  // NaN never wins
@@ -301,11 +340,18 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
   g.ln_gamma = f.ln_gamma;
   g.ln_beta = f.ln_beta;
   g.ln_eps = f.ln_eps;
+  g.preload = f.preload;
+  // The W2 epilogue's constants of this thread's first float4 of the output (GemvConsts says why).
+  float4 sc2 = make_float4(1.0f, 1.0f, 1.0f, 1.0f), b2 = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  if (f.preload && threadIdx.x * 4 < f.d) {
+    if constexpr (INT8) sc2 = *reinterpret_cast<const float4*>(f.scale2 + threadIdx.x * 4);
+    if (blockIdx.x == 0 && f.bias2 != nullptr) b2 = *reinterpret_cast<const float4*>(f.bias2 + threadIdx.x * 4);
+  }
   const int lane = threadIdx.x & 31;
-  gemv_body<4, INT8>(g, xs, scratch, [&](int row0, const float (&acc)[4]) {
+  gemv_body<4, INT8>(g, xs, scratch, [&](int row0, const float (&acc)[4], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < 4; ++r) {
-      if (lane == r) hs[row0 + r - blockIdx.x * kFfnUnits] = apply_act(row_value<INT8>(g, row0 + r, acc[r]), f.act);
+      if (lane == r) hs[row0 + r - blockIdx.x * kFfnUnits] = apply_act(row_value<INT8>(g, row0 + r, acc[r], pc), f.act);
     }
   });
   if constexpr (SHARED) cp_async_wait_all();
@@ -349,15 +395,16 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
       s.z += t.z;
       s.w += t.w;
     }
+    const bool pre = f.preload && i == threadIdx.x * 4;
     if constexpr (INT8) {
-      const float4 sc = *reinterpret_cast<const float4*>(f.scale2 + i);
+      const float4 sc = pre ? sc2 : *reinterpret_cast<const float4*>(f.scale2 + i);
       s.x *= sc.x;
       s.y *= sc.y;
       s.z *= sc.z;
       s.w *= sc.w;
     }
     if (blockIdx.x == 0 && f.bias2 != nullptr) {
-      const float4 b = *reinterpret_cast<const float4*>(f.bias2 + i);
+      const float4 b = pre ? b2 : *reinterpret_cast<const float4*>(f.bias2 + i);
       s.x += b.x;
       s.y += b.y;
       s.z += b.z;
@@ -400,6 +447,17 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
       wv[r] = load_weights(reinterpret_cast<const uint4*>(base));
     }
   }
+  float osc[OROWS], obi[OROWS];  // the projection rows' scale and bias (c.q.preload: before the wait)
+#pragma unroll
+  for (int r = 0; r < OROWS; ++r) {
+    const int row = row0 + r * (kThreads / kLanes);
+    osc[r] = 1.0f;
+    obi[r] = 0.0f;
+    if (c.q.preload && lane == 0 && row < o.n) {
+      if constexpr (INT8) osc[r] = o.scale[row];
+      if (h == 0 && o.bias != nullptr) obi[r] = o.bias[row];
+    }
+  }
   GemvArgs g = c.q;  // the head's 64 rows of W_q
   g.w = static_cast<const char*>(g.w) + static_cast<size_t>(h) * kHd * g.k * (INT8 ? 1 : 2);
   if constexpr (INT8) g.scale += h * kHd;
@@ -408,10 +466,10 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
   const int warp = threadIdx.x >> 5, wl = threadIdx.x & 31;
   gemv_body<QROWS, INT8>(
       g, xs, scratch,
-      [&](int r0, const float (&acc)[QROWS]) {
+      [&](int r0, const float (&acc)[QROWS], const GemvConsts& pc) {
 #pragma unroll
         for (int r = 0; r < QROWS; ++r) {
-          if (wl == r) qh[r0 + r] = row_value<INT8>(g, r0 + r, acc[r]);
+          if (wl == r) qh[r0 + r] = row_value<INT8>(g, r0 + r, acc[r], pc);
         }
       },
       warp, kWarps);
@@ -444,8 +502,12 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
     for (int m = kLanes / 2; m > 0; m >>= 1) s += __shfl_xor_sync(0xffffffffu, s, m);
     const int row = row0 + r * (kThreads / kLanes);
     if (lane == 0 && row < o.n) {
-      if constexpr (INT8) s *= o.scale[row];
-      if (h == 0 && o.bias != nullptr) s += o.bias[row];
+      if (c.q.preload) {
+        s = s * osc[r] + obi[r];
+      } else {
+        if constexpr (INT8) s *= o.scale[row];
+        if (h == 0 && o.bias != nullptr) s += o.bias[row];
+      }
       atomicAdd(o.x + row, s);
     }
   }

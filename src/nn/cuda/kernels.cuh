@@ -55,6 +55,9 @@ struct GemvArgs {
   float* x_store = nullptr;
   float* zero = nullptr;
   int zero_n = 0;
+  // Load the constants needed after the PDL wait (LayerNorm gamma/beta, int8 scales, biases) before it,
+  // as the weights, instead of after the sums (gemv.cu: GemvConsts).
+  bool preload = false;
 };
 
 // LM head: logits[r] = y[r], then a greedy pick over rows not listed in `suppressed`, written through
@@ -104,6 +107,7 @@ struct FfnArgs {
   // per block; x_store must alias neither x nor x_add).
   const float* x_add = nullptr;
   float* x_store = nullptr;
+  bool preload = false;  // as GemvArgs::preload, W2's scales and bias too
 };
 bool ffn_fused_supported(int d, int ffn, bool int8);
 void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl);
@@ -216,6 +220,7 @@ struct AttentionOutArgs {
   bool block_attention = false;  // head_dim 64: the head's attention by the whole block in few registers
                                  // instead of by one warp (see attention.cu)
   bool compact = false;  // warp attention in at most 128 registers (two blocks an SM)
+  bool preload = false;  // the projection's scales and bias loaded before the PDL wait (GemvArgs::preload)
   int splits = 0;  // set by attention_out()
 };
 void attention_out(const AttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl);

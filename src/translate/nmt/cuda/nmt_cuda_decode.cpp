@@ -295,6 +295,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     g.ln_beta = n.beta;
     g.ln_eps = eps;
     g.out = out;
+    g.preload = options.preload_constants;
     return g;
   };
   auto attend = [&](const kern::AttentionArgs& a, const DeviceLinear& proj, float* x) {
@@ -308,6 +309,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.x = x;
     f.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && !int8);
     f.compact = options.fused_attention == 3;
+    f.preload = options.preload_constants;
     kern::attention_out(f, proj.int8, stream, pdl);
   };
   kern::AttentionArgs a;
@@ -367,6 +369,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
       ca.out.k = L.cross_out.k;
       ca.out.x = cross_sum;
       ca.out.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && !int8);
+      ca.out.preload = options.preload_constants;
       ca.wide = options.fused_cross == 2;
       kern::cross_attention_out(ca, L.cross_q.int8, stream, pdl);
     } else {
@@ -388,6 +391,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.act = to_act(cf.activation);
     f.out = ffn_sum;
     f.w2_shared = options.fused_ffn_shared_w2;
+    f.preload = options.preload_constants;
     if (cross1) {
       f.x_add = cross_sum;
       f.x_store = xs[0];
