@@ -52,7 +52,7 @@ ArgmaxScreen make_argmax_screen(const Linear& linear) {
 namespace cpu {
 
 int linear_argmax(const Linear& layer, const ArgmaxScreen& screen, const float* x, const float* add,
-                  const std::vector<int>& excluded, int* recomputed) {
+                  const std::vector<int>& excluded, int* recomputed, float* value) {
   const int in = layer.in, out = layer.out;
   const float* bias = layer.bias.empty() ? nullptr : layer.bias.data;
   thread_local std::vector<float> full;
@@ -65,7 +65,9 @@ int linear_argmax(const Linear& layer, const ArgmaxScreen& screen, const float* 
     for (int id : excluded) {
       if (id >= 0 && id < out) full[id] = -INFINITY;
     }
-    return static_cast<int>(std::max_element(full.begin(), full.end()) - full.begin());
+    const int best_row = static_cast<int>(std::max_element(full.begin(), full.end()) - full.begin());
+    if (value) *value = full[best_row];
+    return best_row;
   };
   if (screen.empty() || layer.weight.empty() || static_cast<int>(excluded.size()) >= out) return full_argmax();
 
@@ -136,6 +138,7 @@ int linear_argmax(const Linear& layer, const ArgmaxScreen& screen, const float* 
   }
   if (best_row < 0) return full_argmax();
   if (recomputed) *recomputed = candidates;
+  if (value) *value = best;
   return best_row;
 }
 

@@ -27,8 +27,9 @@ void linear(const Linear& layer, const float* x, int rows, float* y);
 // (make_argmax_screen) it reads W as int8 and recomputes only the rows that can win, with the same
 // kernel as linear(), so the answer is the same bit for bit; without one it computes every row.
 // recomputed (optional): how many rows were computed in fp32, or -1 when all of them were.
+// value (optional): the winner's y, the very bits linear() (+ add) gives it.
 int linear_argmax(const Linear& layer, const ArgmaxScreen& screen, const float* x, const float* add,
-                  const std::vector<int>& excluded, int* recomputed = nullptr);
+                  const std::vector<int>& excluded, int* recomputed = nullptr, float* value = nullptr);
 
 // out = LayerNorm(x) · gamma + beta over the last dimension; out may alias x.
 void layer_norm(const float* x, int rows, int dim, const float* gamma, const float* beta, float eps, float* out);

@@ -245,6 +245,7 @@ const float* NmtRunner::logits() {
 
 int NmtRunner::argmax(const std::vector<int>& excluded, int* recomputed) {
   const NmtWeights& w = *model_->weights;
+  if (shortlist_ && !shortlist_->screen.empty()) return screened_shortlist_argmax(excluded, recomputed);
   if (shortlist_) {
     // The best allowed token; the lowest id among equal logits, as std::max_element over logits().
     const float* compact = shortlist_logits();  // row 0 first
@@ -265,6 +266,41 @@ int NmtRunner::argmax(const std::vector<int>& excluded, int* recomputed) {
   return cpu::linear_argmax(w.lm_head, w.lm_head_screen, x_.data(),
                             w.final_logits_bias.empty() ? nullptr : w.final_logits_bias.data(), excluded,
                             recomputed);
+}
+
+// argmax() through the shortlist's int8 screen: the best listed row (exact, as linear() computes it),
+// then the source slots computed in fp32; the lowest id among equal logits, as without the screen.
+// The listed rows are in ascending id order (gather_head_rows), so the screen's first-on-ties is the
+// lowest id among them.
+int NmtRunner::screened_shortlist_argmax(const std::vector<int>& excluded, int* recomputed) {
+  const NmtHeadRows& rows = shortlist_->rows;
+  std::vector<int> skip;  // compact rows of excluded ids (a padding row repeats an id)
+  for (int j = 0; j < rows.head.out; ++j) {
+    if (std::find(excluded.begin(), excluded.end(), rows.row_ids[j]) != excluded.end()) skip.push_back(j);
+  }
+  int best = -1;
+  float best_value = 0.0f;
+  if (static_cast<int>(skip.size()) < rows.head.out) {
+    const int j = cpu::linear_argmax(rows.head, shortlist_->screen, x_.data(),
+                                     rows.bias.empty() ? nullptr : rows.bias.data(), skip, recomputed, &best_value);
+    if (best_value == best_value) best = rows.row_ids[j];
+  }
+  if (slots_ && slots_->head.out > 0) {
+    const int n = slots_->head.out;
+    part_.resize(n);
+    cpu::linear(slots_->head, x_.data(), 1, part_.data());
+    if (!slots_->bias.empty()) cpu::add_inplace(part_.data(), slots_->bias.data(), n);
+    for (int j = 0; j < n; ++j) {
+      const int id = slots_->row_ids[j];
+      const float v = part_[j];
+      if (v != v || std::find(excluded.begin(), excluded.end(), id) != excluded.end()) continue;
+      if (best < 0 || v > best_value || (v == best_value && id < best)) {
+        best = id;
+        best_value = v;
+      }
+    }
+  }
+  return best < 0 ? rows.row_ids.front() : best;
 }
 
 Status NmtRunner::advance(int token) { return advance_beams(&token, 1); }

@@ -69,6 +69,7 @@ class NmtRunner {
   void self_attention_block(const NmtAttentionWeights& w, const float* x, int rows, bool causal, float* out);
   void fill_source_slots(const std::vector<int>& source_ids);
   const float* shortlist_logits();
+  int screened_shortlist_argmax(const std::vector<int>& excluded, int* recomputed);
 
   std::shared_ptr<const NmtModel> model_;
   int source_len_ = 0;

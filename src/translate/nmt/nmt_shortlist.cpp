@@ -103,12 +103,18 @@ NmtHeadRows gather_head_rows(const NmtWeights& w, const std::vector<int>& ids) {
   return rows;
 }
 
-std::shared_ptr<const NmtShortlist> make_nmt_shortlist(const NmtModel& model, std::vector<int> ids) {
+std::shared_ptr<const NmtShortlist> make_nmt_shortlist(const NmtModel& model, std::vector<int> ids,
+                                                       bool argmax_screen) {
   if (ids.empty() || !std::is_sorted(ids.begin(), ids.end()) || std::adjacent_find(ids.begin(), ids.end()) != ids.end()) {
     throw Error(StatusCode::kInvalidArgument, "shortlist: ids must be sorted and unique");
   }
   auto s = std::make_shared<NmtShortlist>();
   s->rows = gather_head_rows(*model.weights, ids);
+  // Without its own screen the compact head would be read in fp32 where the full head was read as an
+  // int8 screen: a Marian-size shortlist then costs more bytes than the whole vocabulary did.
+  if (argmax_screen && !s->rows.head.quantized()) {
+    s->screen = nn::make_argmax_screen(s->rows.head);
+  }
   s->ids = std::move(ids);
   return s;
 }

@@ -35,6 +35,10 @@ NmtHeadRows gather_head_rows(const NmtWeights& weights, const std::vector<int>& 
 struct NmtShortlist {
   std::vector<int> ids;  // allowed ids, sorted and unique: the file's pieces and the special tokens
   NmtHeadRows rows;      // their LM-head rows
+  // An int8 screen of rows.head (nn::cpu::linear_argmax; make_nmt_shortlist's argmax_screen, fp32
+  // only): the greedy pick then reads the compact head as int8, a quarter of its fp32 bytes, and stays
+  // exact. Empty otherwise.
+  nn::ArgmaxScreen screen;
 
   bool contains(int id) const;
 };
@@ -52,7 +56,9 @@ std::vector<int> read_nmt_shortlist(const std::string& path, const NmtTokenizer&
 std::vector<int> shortlist_with_specials(std::vector<int> ids, const NmtConfig& config, const NmtTokenizer& tokenizer);
 
 // Copies the LM-head rows (and final_logits_bias entries) of `ids` (sorted, unique, in range) out of
-// `model`. Throws Error(kInvalidArgument) for ids that are not.
-std::shared_ptr<const NmtShortlist> make_nmt_shortlist(const NmtModel& model, std::vector<int> ids);
+// `model`. Throws Error(kInvalidArgument) for ids that are not. argmax_screen: also build the compact
+// head's int8 screen (fp32 models; for greedy decoding, where only the argmax is needed).
+std::shared_ptr<const NmtShortlist> make_nmt_shortlist(const NmtModel& model, std::vector<int> ids,
+                                                       bool argmax_screen = false);
 
 }  // namespace stream_tts

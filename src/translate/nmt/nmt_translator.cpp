@@ -83,14 +83,14 @@ NmtTranslator::NmtTranslator(const TranslatorConfig& config) : impl_(std::make_u
   }
 #endif
   if (!impl_->model) {
-    // Greedy fp32 decoding reads the LM head through its int8 screen (exact argmax, nmt_model.h); a
-    // shortlist's compact head is small enough to read whole.
-    const bool screen = !config.int8 && config.beams == 1 && config.shortlist.empty();
-    impl_->model = NmtModel::load(config.model, config.int8, screen);
+    // Greedy fp32 decoding reads the LM head through an int8 screen (exact argmax, nmt_model.h): the
+    // full head's, or with a shortlist only its compact head's.
+    const bool screen = !config.int8 && config.beams == 1;
+    impl_->model = NmtModel::load(config.model, config.int8, screen && config.shortlist.empty());
     impl_->tokenizer = NmtTokenizer::load(config.model, impl_->model->config, config.source_lang, config.target_lang);
     impl_->runner = std::make_unique<NmtRunner>(impl_->model);
     if (!config.shortlist.empty()) {
-      impl_->runner->set_shortlist(make_nmt_shortlist(*impl_->model, shortlist_ids(config.shortlist)));
+      impl_->runner->set_shortlist(make_nmt_shortlist(*impl_->model, shortlist_ids(config.shortlist), screen));
     }
   }
   const NmtConfig& c = impl_->model->config;
@@ -122,7 +122,8 @@ void NmtTranslator::set_shortlist_ids(std::vector<int> ids) {
   const size_t listed = ids.size();
   ids = shortlist_with_specials(std::move(ids), c, *impl_->tokenizer);
   log::debug("nmt: shortlist of {} ids: {} tokens (with the special tokens)", listed, ids.size());
-  impl_->runner->set_shortlist(make_nmt_shortlist(*impl_->model, std::move(ids)));
+  const bool screen = !impl_->config.int8 && impl_->config.beams == 1;
+  impl_->runner->set_shortlist(make_nmt_shortlist(*impl_->model, std::move(ids), screen));
 }
 
 std::string NmtTranslator::target_lang() const {

@@ -215,12 +215,15 @@ TEST_P(NmtShortlistGolden, CompactHeadGivesTheFullLogitsOfTheAllowedTokens) {
     const int vocab = m->config.decoder_vocab_size;
     auto shortlist = make_nmt_shortlist(
         *m, shortlist_with_specials(read_nmt_shortlist(shortlist_file(model), *tok, vocab), m->config, *tok));
-    NmtRunner full(m), compact(m);
+    NmtRunner full(m), compact(m), screened(m);
     compact.set_shortlist(shortlist);
+    // fp32: the same rows with their int8 screen (what greedy fp32 decoding uses); int8 models get none.
+    screened.set_shortlist(make_nmt_shortlist(*m, shortlist->ids, /*argmax_screen=*/true));
     for (size_t i = 0; i < 4 && i < cases.size(); ++i) {
       const auto& k = cases[i];
       ASSERT_TRUE(full.encode(k.source_ids, 8));
       ASSERT_TRUE(compact.encode(k.source_ids, 8));
+      ASSERT_TRUE(screened.encode(k.source_ids, 8));
       std::set<int> allowed(shortlist->ids.begin(), shortlist->ids.end());
       allowed.insert(k.source_ids.begin(), k.source_ids.end());
       EXPECT_EQ(compact.allowed_tokens(), static_cast<int>(allowed.size()));
@@ -231,6 +234,7 @@ TEST_P(NmtShortlistGolden, CompactHeadGivesTheFullLogitsOfTheAllowedTokens) {
         std::vector<float> want(a.value(), a.value() + vocab);
         auto b = compact.step(token);
         ASSERT_TRUE(b);
+        ASSERT_TRUE(screened.advance(token));
         for (int id = 0; id < vocab; ++id) {
           if (allowed.count(id)) {
             ASSERT_EQ(b.value()[id], want[id]) << "id " << id << (int8 ? " int8" : " fp32");
@@ -245,9 +249,56 @@ TEST_P(NmtShortlistGolden, CompactHeadGivesTheFullLogitsOfTheAllowedTokens) {
           if (best < 0 || want[id] > want[best]) best = id;
         }
         EXPECT_EQ(compact.argmax(m->config.suppressed_token_ids), best);
+        EXPECT_EQ(screened.argmax(m->config.suppressed_token_ids), best) << (int8 ? "int8" : "fp32 screen");
+        // With the winner excluded too: the runner-up, through the screen's excluded rows and the slots.
+        std::vector<int> excluded = m->config.suppressed_token_ids;
+        excluded.push_back(best);
+        int second = -1;
+        for (int id : allowed) {
+          if (std::count(excluded.begin(), excluded.end(), id)) continue;
+          if (second < 0 || want[id] > want[second]) second = id;
+        }
+        EXPECT_EQ(compact.argmax(excluded), second);
+        EXPECT_EQ(screened.argmax(excluded), second) << (int8 ? "int8" : "fp32 screen");
       }
     }
   }
+}
+
+// A shortlist large enough for the int8 screen to narrow the search (half the vocabulary): the screened
+// greedy pick equals the plain compact head's at every step, also with the winner excluded, and the
+// screen did skip rows (a screen that always fell back to reading every row would not show here).
+TEST_P(NmtShortlistGolden, ScreenedArgmaxEqualsThePlainCompactHead) {
+  const std::string model = GetParam();
+  const auto cases = golden_cases(model, 0);
+  auto m = NmtModel::load(kGolden + "/" + model, false);
+  auto tok = NmtTokenizer::load(kGolden + "/" + model, m->config, "eng_Latn", "jpn_Jpan");
+  std::vector<int> half;
+  for (int id = 0; id < m->config.decoder_vocab_size; id += 2) half.push_back(id);
+  const std::vector<int> ids = shortlist_with_specials(half, m->config, *tok);
+  NmtRunner plain(m), screened(m);
+  plain.set_shortlist(make_nmt_shortlist(*m, ids, false));
+  screened.set_shortlist(make_nmt_shortlist(*m, ids, true));
+  int narrowed = 0, steps = 0;
+  for (size_t i = 0; i < 8 && i < cases.size(); ++i) {
+    const auto& k = cases[i];
+    ASSERT_TRUE(plain.encode(k.source_ids, 64));
+    ASSERT_TRUE(screened.encode(k.source_ids, 64));
+    for (size_t t = 0; t < k.output_ids.size() && t < 12; ++t) {
+      ASSERT_TRUE(plain.advance(k.output_ids[t]));
+      ASSERT_TRUE(screened.advance(k.output_ids[t]));
+      std::vector<int> excluded = m->config.suppressed_token_ids;
+      int recomputed = -2;
+      const int best = plain.argmax(excluded);
+      EXPECT_EQ(screened.argmax(excluded, &recomputed), best) << k.text << " step " << t;
+      if (recomputed >= 0) ++narrowed;
+      excluded.push_back(best);
+      EXPECT_EQ(screened.argmax(excluded), plain.argmax(excluded)) << k.text << " step " << t;
+      ++steps;
+    }
+  }
+  EXPECT_GT(steps, 20);
+  EXPECT_GT(narrowed, steps / 2) << "the screen should narrow most steps";
 }
 
 // NmtTranslator::set_shortlist_ids (the benchmark hook) on a translator built without a shortlist
