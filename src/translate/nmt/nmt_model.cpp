@@ -12,6 +12,22 @@
 namespace stream_tts {
 namespace {
 
+// The shortlist's greedy pick over (id, logit) pairs met in any order: skips NaN and excluded ids and
+// keeps the lowest id among equal logits, as std::max_element over the full logits() row does.
+struct BestAllowed {
+  const std::vector<int>& excluded;
+  int id = -1;
+  float value = 0.0f;
+
+  void consider(int candidate, float v) {
+    if (v != v || std::find(excluded.begin(), excluded.end(), candidate) != excluded.end()) return;
+    if (id < 0 || v > value || (v == value && candidate < id)) {
+      id = candidate;
+      value = v;
+    }
+  }
+};
+
 namespace cpu = nn::cpu;
 
 // M2M100SinusoidalPositionalEmbedding.get_embedding for one position: [sin | cos] halves, computed in
@@ -182,12 +198,7 @@ int NmtRunner::allowed_tokens() const { return shortlist_ ? allowed_count_ : mod
 // head, so that they can be copied into the output (names, numbers).
 void NmtRunner::fill_source_slots(const std::vector<int>& source_ids) {
   if (!shortlist_) return;
-  std::vector<int> extra;
-  for (int id : source_ids) {
-    if (id < model_->config.decoder_vocab_size && !shortlist_->contains(id)) extra.push_back(id);
-  }
-  std::sort(extra.begin(), extra.end());
-  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  const std::vector<int> extra = source_ids_outside(shortlist_->ids, source_ids, model_->config.decoder_vocab_size);
   slots_ = std::make_unique<NmtHeadRows>(gather_head_rows(*model_->weights, extra));
   row_ids_ = shortlist_->rows.row_ids;
   row_ids_.insert(row_ids_.end(), slots_->row_ids.begin(), slots_->row_ids.end());
@@ -249,19 +260,10 @@ int NmtRunner::argmax(const std::vector<int>& excluded, int* recomputed) {
   if (shortlist_) {
     // The best allowed token; the lowest id among equal logits, as std::max_element over logits().
     const float* compact = shortlist_logits();  // row 0 first
-    int best = -1;
-    float best_value = 0.0f;
-    for (size_t j = 0; j < row_ids_.size(); ++j) {
-      const int id = row_ids_[j];
-      const float v = compact[j];
-      if (v != v || std::find(excluded.begin(), excluded.end(), id) != excluded.end()) continue;
-      if (best < 0 || v > best_value || (v == best_value && id < best)) {
-        best = id;
-        best_value = v;
-      }
-    }
+    BestAllowed best{excluded};
+    for (size_t j = 0; j < row_ids_.size(); ++j) best.consider(row_ids_[j], compact[j]);
     if (recomputed != nullptr) *recomputed = -1;
-    return best < 0 ? row_ids_.front() : best;
+    return best.id < 0 ? row_ids_.front() : best.id;
   }
   return cpu::linear_argmax(w.lm_head, w.lm_head_screen, x_.data(),
                             w.final_logits_bias.empty() ? nullptr : w.final_logits_bias.data(), excluded,
@@ -278,29 +280,21 @@ int NmtRunner::screened_shortlist_argmax(const std::vector<int>& excluded, int* 
   for (int j = 0; j < rows.head.out; ++j) {
     if (std::find(excluded.begin(), excluded.end(), rows.row_ids[j]) != excluded.end()) skip.push_back(j);
   }
-  int best = -1;
-  float best_value = 0.0f;
+  BestAllowed best{excluded};
   if (static_cast<int>(skip.size()) < rows.head.out) {
+    float value = 0.0f;
     const int j = cpu::linear_argmax(rows.head, shortlist_->screen, x_.data(),
-                                     rows.bias.empty() ? nullptr : rows.bias.data(), skip, recomputed, &best_value);
-    if (best_value == best_value) best = rows.row_ids[j];
+                                     rows.bias.empty() ? nullptr : rows.bias.data(), skip, recomputed, &value);
+    best.consider(rows.row_ids[j], value);
   }
   if (slots_ && slots_->head.out > 0) {
     const int n = slots_->head.out;
     part_.resize(n);
     cpu::linear(slots_->head, x_.data(), 1, part_.data());
     if (!slots_->bias.empty()) cpu::add_inplace(part_.data(), slots_->bias.data(), n);
-    for (int j = 0; j < n; ++j) {
-      const int id = slots_->row_ids[j];
-      const float v = part_[j];
-      if (v != v || std::find(excluded.begin(), excluded.end(), id) != excluded.end()) continue;
-      if (best < 0 || v > best_value || (v == best_value && id < best)) {
-        best = id;
-        best_value = v;
-      }
-    }
+    for (int j = 0; j < n; ++j) best.consider(slots_->row_ids[j], part_[j]);
   }
-  return best < 0 ? rows.row_ids.front() : best;
+  return best.id < 0 ? rows.row_ids.front() : best.id;
 }
 
 Status NmtRunner::advance(int token) { return advance_beams(&token, 1); }

@@ -10,8 +10,6 @@
 
 namespace stream_tts {
 
-bool NmtShortlist::contains(int id) const { return std::binary_search(ids.begin(), ids.end(), id); }
-
 std::vector<int> read_nmt_shortlist(const std::string& path, const NmtTokenizer& tokenizer, int decoder_vocab) {
   const std::string text = nmt_detail::read_file_or_throw(path);
   std::vector<int> ids;
@@ -55,6 +53,17 @@ std::vector<int> shortlist_with_specials(std::vector<int> ids, const NmtConfig& 
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
+}
+
+std::vector<int> source_ids_outside(const std::vector<int>& sorted_ids, const std::vector<int>& source_ids,
+                                    int decoder_vocab) {
+  std::vector<int> extra;
+  for (int id : source_ids) {
+    if (id < decoder_vocab && !std::binary_search(sorted_ids.begin(), sorted_ids.end(), id)) extra.push_back(id);
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  return extra;
 }
 
 NmtHeadRows gather_head_rows(const NmtWeights& w, const std::vector<int>& ids) {

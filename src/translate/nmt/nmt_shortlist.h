@@ -39,8 +39,6 @@ struct NmtShortlist {
   // only): the greedy pick then reads the compact head as int8, a quarter of its fp32 bytes, and stays
   // exact. Empty otherwise.
   nn::ArgmaxScreen screen;
-
-  bool contains(int id) const;
 };
 
 // Reads a shortlist file: UTF-8, one SentencePiece piece per line exactly as the vocabulary spells it
@@ -54,6 +52,11 @@ std::vector<int> read_nmt_shortlist(const std::string& path, const NmtTokenizer&
 // `ids` plus the special tokens that generation may emit or force (see the top of this file); sorted,
 // unique.
 std::vector<int> shortlist_with_specials(std::vector<int> ids, const NmtConfig& config, const NmtTokenizer& tokenizer);
+
+// The sentence's source ids below decoder_vocab that `sorted_ids` lacks, sorted and unique: the rows
+// a sentence adds to the shortlist (its source slots), on the CPU and on CUDA.
+std::vector<int> source_ids_outside(const std::vector<int>& sorted_ids, const std::vector<int>& source_ids,
+                                    int decoder_vocab);
 
 // Copies the LM-head rows (and final_logits_bias entries) of `ids` (sorted, unique, in range) out of
 // `model`. Throws Error(kInvalidArgument) for ids that are not. argmax_screen: also build the compact

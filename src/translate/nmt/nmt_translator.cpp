@@ -17,6 +17,10 @@
 namespace stream_tts {
 namespace {
 
+// Greedy fp32 decoding reads the LM head (or a shortlist's compact head) through an int8 screen: the
+// exact argmax for a quarter of the bytes (nmt_model.h). Beam search needs every logit; int8 heads need none.
+bool wants_argmax_screen(const TranslatorConfig& config) { return !config.int8 && config.beams == 1; }
+
 // The short code the engine routes speech by ("jpn_Jpan" -> "ja").
 std::string iso_language(const std::string& code) {
   static const std::pair<const char*, const char*> kCodes[] = {
@@ -85,7 +89,7 @@ NmtTranslator::NmtTranslator(const TranslatorConfig& config) : impl_(std::make_u
   if (!impl_->model) {
     // Greedy fp32 decoding reads the LM head through an int8 screen (exact argmax, nmt_model.h): the
     // full head's, or with a shortlist only its compact head's.
-    const bool screen = !config.int8 && config.beams == 1;
+    const bool screen = wants_argmax_screen(config);
     impl_->model = NmtModel::load(config.model, config.int8, screen && config.shortlist.empty());
     impl_->tokenizer = NmtTokenizer::load(config.model, impl_->model->config, config.source_lang, config.target_lang);
     impl_->runner = std::make_unique<NmtRunner>(impl_->model);
@@ -122,8 +126,7 @@ void NmtTranslator::set_shortlist_ids(std::vector<int> ids) {
   const size_t listed = ids.size();
   ids = shortlist_with_specials(std::move(ids), c, *impl_->tokenizer);
   log::debug("nmt: shortlist of {} ids: {} tokens (with the special tokens)", listed, ids.size());
-  const bool screen = !impl_->config.int8 && impl_->config.beams == 1;
-  impl_->runner->set_shortlist(make_nmt_shortlist(*impl_->model, std::move(ids), screen));
+  impl_->runner->set_shortlist(make_nmt_shortlist(*impl_->model, std::move(ids), wants_argmax_screen(impl_->config)));
 }
 
 std::string NmtTranslator::target_lang() const {

@@ -11,6 +11,7 @@
 #include "nn/cuda/check.cuh"
 #include "nn/cuda/kernels.cuh"
 #include "translate/nmt/cuda/nmt_cuda_runner_impl.h"
+#include "translate/nmt/nmt_shortlist.h"
 
 namespace stream_tts {
 
@@ -54,12 +55,7 @@ void NmtCudaRunner::Impl::init_shortlist() {
 void NmtCudaRunner::Impl::fill_slots(const std::vector<int>& source_ids) {
   if (!shortlisted()) return;
   const std::vector<int>& ids = options.shortlist;
-  std::vector<int> extra;
-  for (int id : source_ids) {
-    if (id < w.lm_head.n && !std::binary_search(ids.begin(), ids.end(), id)) extra.push_back(id);
-  }
-  std::sort(extra.begin(), extra.end());
-  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  std::vector<int> extra = source_ids_outside(ids, source_ids, w.lm_head.n);
   extra.resize(shortlist_slots, ids.front());  // source_len <= max_src = shortlist_slots
   std::copy(extra.begin(), extra.end(), host_slots);
   std::copy(extra.begin(), extra.end(), host_row_ids.begin() + shortlist_base);
