@@ -55,17 +55,6 @@ std::vector<int> shortlist_with_specials(std::vector<int> ids, const NmtConfig& 
   return ids;
 }
 
-std::vector<int> source_ids_outside(const std::vector<int>& sorted_ids, const std::vector<int>& source_ids,
-                                    int decoder_vocab) {
-  std::vector<int> extra;
-  for (int id : source_ids) {
-    if (id < decoder_vocab && !std::binary_search(sorted_ids.begin(), sorted_ids.end(), id)) extra.push_back(id);
-  }
-  std::sort(extra.begin(), extra.end());
-  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
-  return extra;
-}
-
 NmtHeadRows gather_head_rows(const NmtWeights& w, const std::vector<int>& ids) {
   const nn::Linear& full = w.lm_head;
   const int tail_start = full.out - full.out % 4;

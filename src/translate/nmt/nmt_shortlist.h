@@ -8,6 +8,7 @@
 // an eighth of it.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,9 +55,18 @@ std::vector<int> read_nmt_shortlist(const std::string& path, const NmtTokenizer&
 std::vector<int> shortlist_with_specials(std::vector<int> ids, const NmtConfig& config, const NmtTokenizer& tokenizer);
 
 // The sentence's source ids below decoder_vocab that `sorted_ids` lacks, sorted and unique: the rows
-// a sentence adds to the shortlist (its source slots), on the CPU and on CUDA.
-std::vector<int> source_ids_outside(const std::vector<int>& sorted_ids, const std::vector<int>& source_ids,
-                                    int decoder_vocab);
+// a sentence adds to the shortlist (its source slots), on the CPU and on CUDA. Inline: the CUDA runner
+// is also built alone (bench/gpu/nmt) without this file's .cpp.
+inline std::vector<int> source_ids_outside(const std::vector<int>& sorted_ids, const std::vector<int>& source_ids,
+                                           int decoder_vocab) {
+  std::vector<int> extra;
+  for (int id : source_ids) {
+    if (id < decoder_vocab && !std::binary_search(sorted_ids.begin(), sorted_ids.end(), id)) extra.push_back(id);
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  return extra;
+}
 
 // Copies the LM-head rows (and final_logits_bias entries) of `ids` (sorted, unique, in range) out of
 // `model`. Throws Error(kInvalidArgument) for ids that are not. argmax_screen: also build the compact
