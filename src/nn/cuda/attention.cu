@@ -147,8 +147,9 @@ __global__ void __launch_bounds__(32) attention_decode_kernel(AttentionArgs a) {
 // MODE (head_dim 64 for 1 and 2): 1 = the head's attention by warp 0 alone (warp_head_attention);
 // 2 = by the whole block in few registers (block_head_attention: two blocks an SM); 3 = as 1 in at most
 // 128 registers (two blocks an SM, so that a neighbouring GEMV's block fits beside one); 0 =
-// head_attention's block-wide version (any head_dim).
-template <bool INT8, int ROWS, int MODE>
+// head_attention's block-wide version (any head_dim). PRELOAD (AttentionOutArgs::preload): the rows'
+// scale and bias loaded before the PDL wait too.
+template <bool INT8, int ROWS, int MODE, bool PRELOAD>
 __global__ void __launch_bounds__(kThreads, MODE >= 2 ? 2 : 1) attention_out_kernel(AttentionOutArgs a) {
   extern __shared__ float scores[];
   __shared__ __align__(16) AttentionSmem sm;
@@ -170,13 +171,13 @@ __global__ void __launch_bounds__(kThreads, MODE >= 2 ? 2 : 1) attention_out_ker
       wv[r] = load_weights(reinterpret_cast<const uint4*>(base));
     }
   }
-  float psc[ROWS], pbi[ROWS];  // the rows' scale and bias, preloaded (a.preload) like the weights
+  float psc[ROWS], pbi[ROWS];  // the rows' scale and bias, preloaded (PRELOAD) like the weights
 #pragma unroll
   for (int r = 0; r < ROWS; ++r) {
     const int row = row0 + r * (kThreads / lanes);
     psc[r] = 1.0f;
     pbi[r] = 0.0f;
-    if (a.preload && lane == 0 && row < a.n) {
+    if (PRELOAD && lane == 0 && row < a.n) {
       if constexpr (INT8) psc[r] = a.scale[row];
       if (h == 0 && a.bias != nullptr) pbi[r] = a.bias[row];
     }
@@ -202,7 +203,7 @@ __global__ void __launch_bounds__(kThreads, MODE >= 2 ? 2 : 1) attention_out_ker
     for (int o = lanes / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
     const int row = row0 + r * (kThreads / lanes);
     if (lane == 0 && row < a.n) {
-      if (a.preload) {
+      if constexpr (PRELOAD) {
         s = s * psc[r] + pbi[r];
       } else {
         if constexpr (INT8) s *= a.scale[row];
@@ -232,17 +233,20 @@ void attention_out(const AttentionOutArgs& a, bool int8, cudaStream_t stream, bo
   const dim3 grid(a.att.heads * args.splits);
   const int mode = warp ? (a.block_attention ? 2 : a.compact ? 3 : 1) : 0;
   auto go = [&](auto kernel) { launch(kernel, grid, dim3(kThreads), smem, stream, pdl, args); };
-  if (int8) {
-    if (mode == 3) go(attention_out_kernel<true, 2, 3>);
-    if (mode == 2) go(attention_out_kernel<true, 2, 2>);
-    if (mode == 1) go(attention_out_kernel<true, 2, 1>);
-    if (mode == 0) go(attention_out_kernel<true, 1, 0>);
-  } else {
-    if (mode == 3) go(attention_out_kernel<false, 4, 3>);
-    if (mode == 2) go(attention_out_kernel<false, 4, 2>);
-    if (mode == 1) go(attention_out_kernel<false, 4, 1>);
-    if (mode == 0) go(attention_out_kernel<false, 1, 0>);
-  }
+  with_bool(a.preload, [&](auto preload) {
+    constexpr bool kPre = decltype(preload)::value;
+    if (int8) {
+      if (mode == 3) go(attention_out_kernel<true, 2, 3, kPre>);
+      if (mode == 2) go(attention_out_kernel<true, 2, 2, kPre>);
+      if (mode == 1) go(attention_out_kernel<true, 2, 1, kPre>);
+      if (mode == 0) go(attention_out_kernel<true, 1, 0, kPre>);
+    } else {
+      if (mode == 3) go(attention_out_kernel<false, 4, 3, kPre>);
+      if (mode == 2) go(attention_out_kernel<false, 4, 2, kPre>);
+      if (mode == 1) go(attention_out_kernel<false, 4, 1, kPre>);
+      if (mode == 0) go(attention_out_kernel<false, 1, 0, kPre>);
+    }
+  });
 }
 
 void attention(const AttentionArgs& a, cudaStream_t stream, bool pdl) {

@@ -5,6 +5,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <type_traits>
 #include <utility>
 
 #include "nn/cuda/check.cuh"
@@ -104,6 +105,19 @@ __device__ __forceinline__ float m2m100_position(int p, int pad, int i, int d) {
 // splits differ cannot share an SM until it drains, which defeats PDL's overlap (measured: no gain,
 // bench/gpu/nmt/NOTES.md). Host-side, per thread (the runner sets it around a graph capture).
 inline thread_local int g_launch_carveout = -1;
+
+// Calls f(std::true_type{}) or f(std::false_type{}): a runtime option turned into a template argument
+// at the launch site, so that each kernel instantiation compiles only its own path. Tested inside a
+// kernel, the option keeps both paths' registers alive in one binary (preload_constants as a runtime
+// flag: int8 FFN 225 -> 239 registers; bench/gpu/nmt/NOTES.md).
+template <typename F>
+void with_bool(bool on, F&& f) {
+  if (on) {
+    f(std::true_type{});
+  } else {
+    f(std::false_type{});
+  }
+}
 
 // Launches `kernel` on `stream`, with programmatic stream serialization when `pdl`.
 template <typename... KernelArgs, typename... Args>

@@ -5,7 +5,8 @@
 // 2^23 trick (byte | 0x4B000000 is the float 2^23 + byte) instead of slow int-to-float conversions,
 // and scaled once per row. Before waiting on its predecessor (PDL) every warp loads its first weight
 // slice into registers, so that a small GEMV's weight traffic overlaps the previous kernel; with
-// GemvArgs::preload its constants (LayerNorm gamma/beta, scales, biases) too (GemvConsts).
+// GemvArgs::preload its constants (LayerNorm gamma/beta, scales, biases) too (GemvConsts). preload is a
+// template parameter (PRELOAD) of every kernel here, chosen once at the launch (with_bool).
 #include <cfloat>
 #include <climits>
 
@@ -20,7 +21,7 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr int kLoadsInFlight = 16;  // 16-byte weight loads per lane per row group
 
-// Constants a GEMV needs after its PDL wait, loaded before it when GemvArgs::preload is set: this
+// Constants a GEMV needs after its PDL wait, loaded before it when PRELOAD (GemvArgs::preload): this
 // thread's first float4 of the LayerNorm's gamma and beta, and the scale (int8) and bias of row
 // row0 + lane of the warp's current row group (lanes < ROWS). Loaded after the wait, each is one more
 // dependent global load (an L2 or DRAM round trip) on the chain that the next kernel waits for.
@@ -49,7 +50,8 @@ __device__ __forceinline__ void load_row_consts(const GemvArgs& a, int row0, Gem
 // The input vector into shared memory (x + x_add when asked; that sum also to x_store, a slice per
 // block), layer-normed when asked (statistics in one pass: the values are O(1) residual-stream
 // activations, so E[x²] - mean² loses nothing that matters in fp32); zero-fills this block's slice of
-// a.zero. c: gamma/beta preloaded when a.preload (GemvConsts).
+// a.zero. c: gamma/beta preloaded when PRELOAD (GemvConsts).
+template <bool PRELOAD>
 __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* scratch, const GemvConsts& c) {
   float sum = 0.0f, sq = 0.0f;
   for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
@@ -75,7 +77,7 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
     const float rstd = rsqrtf(fmaxf(t.y / a.k - mean * mean, 0.0f) + a.ln_eps);
     for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
       float4 v = *reinterpret_cast<float4*>(xs + i);
-      const bool pre = a.preload && i == threadIdx.x * 4;
+      const bool pre = PRELOAD && i == threadIdx.x * 4;
       const float4 g = pre ? c.gamma : *reinterpret_cast<const float4*>(a.ln_gamma + i);
       const float4 b = pre ? c.beta : *reinterpret_cast<const float4*>(a.ln_beta + i);
       v.x = (v.x - mean) * rstd * g.x + b.x;
@@ -135,7 +137,7 @@ __device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoadsInFlight
 // default the grid's warps in turn). The first group's first weight slice is loaded into registers
 // before the PDL wait, so a decoder GEMV (whose warps hold their whole slice in one pass) has only the
 // input vector left to fetch once its predecessor finishes.
-template <int ROWS, bool INT8, typename Epilogue>
+template <int ROWS, bool INT8, bool PRELOAD, typename Epilogue>
 __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* scratch, Epilogue epilogue,
                                           int g_first = -1, int g_stride = 0) {
   constexpr int kUnroll = kLoadsInFlight / ROWS;
@@ -147,17 +149,19 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
   uint4 wv[ROWS][kUnroll];
   load_group<ROWS, INT8>(a, g * ROWS, 0, wv);
   GemvConsts consts;
-  if (a.preload) {
+  if constexpr (PRELOAD) {
     load_ln_consts(a, consts);
     load_row_consts<ROWS, INT8>(a, g * ROWS, consts);
   }
   pdl_launch_dependents();
   pdl_wait();
-  load_input(a, xs, scratch, consts);
+  load_input<PRELOAD>(a, xs, scratch, consts);
   bool preloaded = true;
   for (; g < groups; g += g_stride) {
     const int row0 = g * ROWS;
-    if (a.preload && !preloaded) load_row_consts<ROWS, INT8>(a, row0, consts);  // overlaps the sums below
+    if constexpr (PRELOAD) {
+      if (!preloaded) load_row_consts<ROWS, INT8>(a, row0, consts);  // overlaps the sums below
+    }
     float acc[ROWS];
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) acc[r] = 0.0f;
@@ -173,10 +177,10 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
 }
 
 // A row's dot product turned into its value: int8 per-row scale, then bias (shared by every GEMV here).
-// c: the lane's row constants when a.preload (gemv_body: lane r holds those of row row0 + r).
-template <bool INT8>
+// c: the lane's row constants when PRELOAD (gemv_body: lane r holds those of row row0 + r).
+template <bool INT8, bool PRELOAD>
 __device__ __forceinline__ float row_value(const GemvArgs& a, int row, float acc, const GemvConsts& c) {
-  if (a.preload) {
+  if constexpr (PRELOAD) {
     if constexpr (INT8) acc *= c.scale;
     return acc + c.bias;
   }
@@ -185,18 +189,18 @@ __device__ __forceinline__ float row_value(const GemvArgs& a, int row, float acc
   return acc;
 }
 
-template <int ROWS, bool INT8>
+template <int ROWS, bool INT8, bool PRELOAD>
 __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
   extern __shared__ float4 smem4[];
   float* xs = reinterpret_cast<float*>(smem4);
   __shared__ float scratch[64];
   const int lane = threadIdx.x & 31;
-  gemv_body<ROWS, INT8>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
+  gemv_body<ROWS, INT8, PRELOAD>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) {
       const int row = row0 + r;
       if (lane != r || row >= a.n) continue;
-      float y = apply_act(row_value<INT8>(a, row, acc[r], pc), a.act);
+      float y = apply_act(row_value<INT8, PRELOAD>(a, row, acc[r], pc), a.act);
       if (a.residual != nullptr) y += a.residual[row];
       if (a.seg > 0 && row >= a.seg) {
         const int part = row / a.seg;
@@ -209,7 +213,7 @@ __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
   });
 }
 
-template <int ROWS, bool INT8>
+template <int ROWS, bool INT8, bool PRELOAD>
 __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
   extern __shared__ float4 smem4[];
   float* xs = reinterpret_cast<float*>(smem4);
@@ -219,12 +223,12 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
   const GemvArgs& a = h.gemv;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   unsigned long long best = 0;
-  gemv_body<ROWS, INT8>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
+  gemv_body<ROWS, INT8, PRELOAD>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) {
       const int row = row0 + r;
       if (lane != r || row >= a.n) continue;
-      const float y = row_value<INT8>(a, row, acc[r], pc);
+      const float y = row_value<INT8, PRELOAD>(a, row, acc[r], pc);
       a.out[row] = y;
       const int id = h.row_ids != nullptr ? h.row_ids[row] : row;
       bool allowed = !(y != y);  // NaN never wins
@@ -305,7 +309,7 @@ size_t ffn_smem(int d, bool int8, bool shared) {
          (shared ? static_cast<size_t>(kFfnUnits) * d * (int8 ? 1 : 2) : 0);
 }
 
-template <bool INT8, bool SHARED>
+template <bool INT8, bool SHARED, bool PRELOAD>
 __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f) {
   constexpr int kElems = INT8 ? 16 : 8;
   constexpr int kMaxUpp = 16;
@@ -340,18 +344,19 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
   g.ln_gamma = f.ln_gamma;
   g.ln_beta = f.ln_beta;
   g.ln_eps = f.ln_eps;
-  g.preload = f.preload;
   // The W2 epilogue's constants of this thread's first float4 of the output (GemvConsts says why).
   float4 sc2 = make_float4(1.0f, 1.0f, 1.0f, 1.0f), b2 = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-  if (f.preload && threadIdx.x * 4 < f.d) {
+  if (PRELOAD && threadIdx.x * 4 < f.d) {
     if constexpr (INT8) sc2 = *reinterpret_cast<const float4*>(f.scale2 + threadIdx.x * 4);
     if (blockIdx.x == 0 && f.bias2 != nullptr) b2 = *reinterpret_cast<const float4*>(f.bias2 + threadIdx.x * 4);
   }
   const int lane = threadIdx.x & 31;
-  gemv_body<4, INT8>(g, xs, scratch, [&](int row0, const float (&acc)[4], const GemvConsts& pc) {
+  gemv_body<4, INT8, PRELOAD>(g, xs, scratch, [&](int row0, const float (&acc)[4], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < 4; ++r) {
-      if (lane == r) hs[row0 + r - blockIdx.x * kFfnUnits] = apply_act(row_value<INT8>(g, row0 + r, acc[r], pc), f.act);
+      if (lane == r) {
+        hs[row0 + r - blockIdx.x * kFfnUnits] = apply_act(row_value<INT8, PRELOAD>(g, row0 + r, acc[r], pc), f.act);
+      }
     }
   });
   if constexpr (SHARED) cp_async_wait_all();
@@ -395,7 +400,7 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
       s.z += t.z;
       s.w += t.w;
     }
-    const bool pre = f.preload && i == threadIdx.x * 4;
+    const bool pre = PRELOAD && i == threadIdx.x * 4;
     if constexpr (INT8) {
       const float4 sc = pre ? sc2 : *reinterpret_cast<const float4*>(f.scale2 + i);
       s.x *= sc.x;
@@ -419,7 +424,7 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
 // QROWS rows of the head's W_q (gemv_body: the whole 64 × d slice in one pass for int8, 8 rows a
 // warp; fp16 in two passes of 4 rows). After it: LN(x) into shared memory, q_h by warp sums, the
 // head's attention (MODE 1: one warp, 2: the block), the projection's share added with atomics.
-template <bool INT8, int QROWS, int OROWS, int MODE>
+template <bool INT8, int QROWS, int OROWS, int MODE, bool PRELOAD>
 __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAttentionOutArgs c) {
   constexpr int kHd = 64;
   constexpr int kElems = INT8 ? 16 : 8;
@@ -447,13 +452,13 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
       wv[r] = load_weights(reinterpret_cast<const uint4*>(base));
     }
   }
-  float osc[OROWS], obi[OROWS];  // the projection rows' scale and bias (c.q.preload: before the wait)
+  float osc[OROWS], obi[OROWS];  // the projection rows' scale and bias (PRELOAD: before the wait)
 #pragma unroll
   for (int r = 0; r < OROWS; ++r) {
     const int row = row0 + r * (kThreads / kLanes);
     osc[r] = 1.0f;
     obi[r] = 0.0f;
-    if (c.q.preload && lane == 0 && row < o.n) {
+    if (PRELOAD && lane == 0 && row < o.n) {
       if constexpr (INT8) osc[r] = o.scale[row];
       if (h == 0 && o.bias != nullptr) obi[r] = o.bias[row];
     }
@@ -464,12 +469,12 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
   if (g.bias != nullptr) g.bias += h * kHd;
   g.n = kHd;
   const int warp = threadIdx.x >> 5, wl = threadIdx.x & 31;
-  gemv_body<QROWS, INT8>(
+  gemv_body<QROWS, INT8, PRELOAD>(
       g, xs, scratch,
       [&](int r0, const float (&acc)[QROWS], const GemvConsts& pc) {
 #pragma unroll
         for (int r = 0; r < QROWS; ++r) {
-          if (wl == r) qh[r0 + r] = row_value<INT8>(g, r0 + r, acc[r], pc);
+          if (wl == r) qh[r0 + r] = row_value<INT8, PRELOAD>(g, r0 + r, acc[r], pc);
         }
       },
       warp, kWarps);
@@ -502,7 +507,7 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
     for (int m = kLanes / 2; m > 0; m >>= 1) s += __shfl_xor_sync(0xffffffffu, s, m);
     const int row = row0 + r * (kThreads / kLanes);
     if (lane == 0 && row < o.n) {
-      if (c.q.preload) {
+      if constexpr (PRELOAD) {
         s = s * osc[r] + obi[r];
       } else {
         if constexpr (INT8) s *= o.scale[row];
@@ -520,27 +525,30 @@ int rows_per_warp(int n, int sm_count) {
   return 1;
 }
 
-template <bool INT8>
+template <bool INT8, bool PRELOAD>
 void gemv_launch(const GemvArgs& a, int sm_count, cudaStream_t stream, bool pdl) {
   const int rows = rows_per_warp(a.n, sm_count);
   const int per_block = kWarps * rows;
   const int blocks = std::min((a.n + per_block - 1) / per_block, 8 * sm_count);
   const size_t smem = static_cast<size_t>(a.k) * sizeof(float);
   switch (rows) {
-    case 4: launch(gemv_kernel<4, INT8>, blocks, kThreads, smem, stream, pdl, a); break;
-    case 2: launch(gemv_kernel<2, INT8>, blocks, kThreads, smem, stream, pdl, a); break;
-    default: launch(gemv_kernel<1, INT8>, blocks, kThreads, smem, stream, pdl, a); break;
+    case 4: launch(gemv_kernel<4, INT8, PRELOAD>, blocks, kThreads, smem, stream, pdl, a); break;
+    case 2: launch(gemv_kernel<2, INT8, PRELOAD>, blocks, kThreads, smem, stream, pdl, a); break;
+    default: launch(gemv_kernel<1, INT8, PRELOAD>, blocks, kThreads, smem, stream, pdl, a); break;
   }
 }
 
 }  // namespace
 
 void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl) {
-  if (int8) {
-    gemv_launch<true>(a, sm_count, stream, pdl);
-  } else {
-    gemv_launch<false>(a, sm_count, stream, pdl);
-  }
+  with_bool(a.preload, [&](auto preload) {
+    constexpr bool kPre = decltype(preload)::value;
+    if (int8) {
+      gemv_launch<true, kPre>(a, sm_count, stream, pdl);
+    } else {
+      gemv_launch<false, kPre>(a, sm_count, stream, pdl);
+    }
+  });
 }
 
 void lm_head(const LmHeadArgs& h, bool int8, int sm_count, cudaStream_t stream, bool pdl) {
@@ -551,13 +559,16 @@ void lm_head(const LmHeadArgs& h, bool int8, int sm_count, cudaStream_t stream, 
   const int per_block = kWarps * rows;
   const int blocks = std::min((h.gemv.n + per_block - 1) / per_block, 2 * sm_count);
   const size_t smem = static_cast<size_t>(h.gemv.k) * sizeof(float);
-  if (int8 && rows == 8) {
-    launch(lm_head_kernel<8, true>, blocks, kThreads, smem, stream, pdl, h);
-  } else if (int8) {
-    launch(lm_head_kernel<4, true>, blocks, kThreads, smem, stream, pdl, h);
-  } else {
-    launch(lm_head_kernel<4, false>, blocks, kThreads, smem, stream, pdl, h);
-  }
+  with_bool(h.gemv.preload, [&](auto preload) {
+    constexpr bool kPre = decltype(preload)::value;
+    if (int8 && rows == 8) {
+      launch(lm_head_kernel<8, true, kPre>, blocks, kThreads, smem, stream, pdl, h);
+    } else if (int8) {
+      launch(lm_head_kernel<4, true, kPre>, blocks, kThreads, smem, stream, pdl, h);
+    } else {
+      launch(lm_head_kernel<4, false, kPre>, blocks, kThreads, smem, stream, pdl, h);
+    }
+  });
 }
 
 bool cross_attention_out_supported(int head_dim, int d, int heads, int n_q) {
@@ -577,19 +588,26 @@ void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t
   const dim3 grid(at.heads * c.out.splits);
   const bool block = a.out.block_attention;
   auto go = [&](auto kernel) { launch(kernel, grid, dim3(kThreads), smem, stream, pdl, c); };
-  if (int8) {
-    if (a.wide) {
-      block ? go(cross_attention_out_kernel<true, 8, 4, 2>) : go(cross_attention_out_kernel<true, 8, 4, 1>);
+  with_bool(a.q.preload, [&](auto preload) {
+    constexpr bool kPre = decltype(preload)::value;
+    if (int8) {
+      if (a.wide) {
+        block ? go(cross_attention_out_kernel<true, 8, 4, 2, kPre>)
+              : go(cross_attention_out_kernel<true, 8, 4, 1, kPre>);
+      } else {
+        block ? go(cross_attention_out_kernel<true, 8, 2, 2, kPre>)
+              : go(cross_attention_out_kernel<true, 8, 2, 1, kPre>);
+      }
     } else {
-      block ? go(cross_attention_out_kernel<true, 8, 2, 2>) : go(cross_attention_out_kernel<true, 8, 2, 1>);
+      if (a.wide) {
+        block ? go(cross_attention_out_kernel<false, 4, 8, 2, kPre>)
+              : go(cross_attention_out_kernel<false, 4, 8, 1, kPre>);
+      } else {
+        block ? go(cross_attention_out_kernel<false, 4, 4, 2, kPre>)
+              : go(cross_attention_out_kernel<false, 4, 4, 1, kPre>);
+      }
     }
-  } else {
-    if (a.wide) {
-      block ? go(cross_attention_out_kernel<false, 4, 8, 2>) : go(cross_attention_out_kernel<false, 4, 8, 1>);
-    } else {
-      block ? go(cross_attention_out_kernel<false, 4, 4, 2>) : go(cross_attention_out_kernel<false, 4, 4, 1>);
-    }
-  }
+  });
 }
 
 bool ffn_fused_supported(int d, int ffn, bool int8) {
@@ -610,11 +628,14 @@ void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl) {
     ST_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
     launch(kernel, blocks, kThreads, smem, stream, pdl, a);
   };
-  if (int8) {
-    a.w2_shared ? go(ffn_kernel<true, true>) : go(ffn_kernel<true, false>);
-  } else {
-    a.w2_shared ? go(ffn_kernel<false, true>) : go(ffn_kernel<false, false>);
-  }
+  with_bool(a.preload, [&](auto preload) {
+    constexpr bool kPre = decltype(preload)::value;
+    if (int8) {
+      a.w2_shared ? go(ffn_kernel<true, true, kPre>) : go(ffn_kernel<true, false, kPre>);
+    } else {
+      a.w2_shared ? go(ffn_kernel<false, true, kPre>) : go(ffn_kernel<false, false, kPre>);
+    }
+  });
 }
 
 }  // namespace stream_tts::nn::cuda

@@ -56,7 +56,8 @@ struct GemvArgs {
   float* zero = nullptr;
   int zero_n = 0;
   // Load the constants needed after the PDL wait (LayerNorm gamma/beta, int8 scales, biases) before it,
-  // as the weights, instead of after the sums (gemv.cu: GemvConsts).
+  // as the weights, instead of after the sums (gemv.cu: GemvConsts). Chosen at the launch: each setting
+  // is its own kernel instantiation, so neither path costs the other registers.
   bool preload = false;
 };
 
