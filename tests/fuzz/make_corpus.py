@@ -461,11 +461,70 @@ def kokoro_vocab():
     return seeds
 
 
+NMT = GOLDEN / "nmt"
+
+
+def nmt_config():
+    """config.json + generation_config.json of the tiny golden models, and edits of them that the reader
+    must refuse (ids outside the vocabulary, unsupported architectures) or accept (no generation file)."""
+    seeds = {}
+
+    def pair(config, generation):
+        c = json.dumps(config, indent=1).encode()
+        g = json.dumps(generation, indent=1).encode() if generation is not None else b""
+        return u32(len(c)) + c + g
+
+    for model in ("tiny-nllb", "tiny-marian"):
+        config = json.loads((NMT / model / "config.json").read_text())
+        generation = json.loads((NMT / model / "generation_config.json").read_text())
+        seeds[model] = pair(config, generation)
+        seeds[f"{model}_no_generation"] = pair(config, None)
+        seeds[f"{model}_forced"] = pair(config, dict(generation, forced_bos_token_id=5, forced_eos_token_id=2,
+                                                     bad_words_ids=[[1], [3, 4]], early_stopping="never",
+                                                     length_penalty=0.5, eos_token_id=[2, 3]))
+        seeds[f"{model}_bad_eos"] = pair(config, dict(generation, eos_token_id=10**9))
+        seeds[f"{model}_bad_start"] = pair(dict(config, decoder_start_token_id=config["vocab_size"]), generation)
+        seeds[f"{model}_bad_heads"] = pair(dict(config, d_model=30, encoder_attention_heads=4), generation)
+        seeds[f"{model}_big_ids"] = pair(config, dict(generation, bad_words_ids=[[2**32 + 1]], max_length=0))
+    seeds["unsupported"] = pair({"model_type": "t5", "d_model": 8}, None)
+    seeds["not_object"] = u32(2) + b"[]{}"
+    return seeds
+
+
+def nmt_vocab():
+    """Small tokenizer files in the four layouts the reader takes (first byte: 0 tokenizer.json,
+    1 vocab.json, 2 tokenizer_config.json, 3 special_tokens_map.json), cut from the tiny golden models,
+    and bad ones (huge or negative ids, wrong types)."""
+    seeds = {}
+    tok = json.loads((NMT / "tiny-nllb" / "tokenizer.json").read_text())
+    vocab = tok["model"]["vocab"]
+    small_vocab = vocab[:40] if isinstance(vocab, list) else dict(list(vocab.items())[:40])
+    small = {"version": "1.0", "added_tokens": tok.get("added_tokens", [])[:6],
+             "model": {"type": tok["model"].get("type", "Unigram"), "vocab": small_vocab}}
+    seeds["tokenizer_small"] = b"\0" + json.dumps(small, ensure_ascii=False).encode()
+    other = dict(small, model={"type": "BPE", "vocab": {"a": 0, "b": 1, "\u2581c": 2}})
+    seeds["tokenizer_bpe"] = b"\0" + json.dumps(other).encode()
+    seeds["tokenizer_huge_id"] = b"\0" + json.dumps(dict(small, added_tokens=[
+        {"id": 2**31 - 1, "content": "x", "special": True}])).encode()
+    marian = json.loads((NMT / "tiny-marian" / "vocab.json").read_text())
+    seeds["vocab_small"] = b"\1" + json.dumps(dict(list(marian.items())[:60]), ensure_ascii=False).encode()
+    seeds["vocab_bad"] = b"\1" + b'{"a": 1, "b": -4, "c": 1e3, "d": 99999999999999999999999}'
+    config = json.loads((NMT / "tiny-nllb" / "tokenizer_config.json").read_text())
+    decoder = dict(list(config.get("added_tokens_decoder", {}).items())[:8])
+    seeds["config_small"] = b"\2" + json.dumps({"clean_up_tokenization_spaces": True,
+                                                 "added_tokens_decoder": decoder,
+                                                 "model_max_length": 10**30}).encode()
+    seeds["config_bad_key"] = b"\2" + b'{"added_tokens_decoder": {"12x": {"content": "a"}, "-3": {"content": "b"}}}'
+    seeds["special_map"] = b"\3" + (NMT / "tiny-marian" / "special_tokens_map.json").read_bytes()
+    seeds["special_object"] = b"\3" + b'{"unk_token": {"content": "<unk>", "lstrip": false}}'
+    return seeds
+
+
 TARGETS = {
     "worker_frame": worker_frame, "claude": claude, "jsonl": jsonl, "text_input": text_input,
     "cleaner": cleaner, "segmenter": segmenter, "line_reader": line_reader,
     "catalogue": catalogue, "manifest": manifest, "worker_config": worker_config,
-    "nani_model": nani_model, "kokoro_vocab": kokoro_vocab,
+    "nani_model": nani_model, "kokoro_vocab": kokoro_vocab, "nmt_config": nmt_config, "nmt_vocab": nmt_vocab,
 }
 
 

@@ -36,6 +36,9 @@ std::optional<int> get_optional_int(dom::object obj, const char* key) {
   return std::nullopt;
 }
 
+// An id read as int64: -1 (rejected by check_generation) where it does not fit.
+int narrow_id(int64_t v) { return v >= 0 && v < (1 << 30) ? static_cast<int>(v) : -1; }
+
 bool get_bool(dom::object obj, const char* key, bool fallback) {
   bool v;
   return obj[key].get_bool().get(v) == simdjson::SUCCESS ? v : fallback;
@@ -56,7 +59,7 @@ void read_generation(dom::object g, NmtConfig* c, const std::string& file) {
     int64_t first;
     if (g["eos_token_id"].get_array().get(eos) == simdjson::SUCCESS && eos.size() > 0 &&
         eos.at(0).get_int64().get(first) == simdjson::SUCCESS) {
-      c->eos_token_id = static_cast<int>(first);
+      c->eos_token_id = narrow_id(first);
     }
   }
   double penalty;
@@ -82,10 +85,27 @@ void read_generation(dom::object g, NmtConfig* c, const std::string& file) {
       // Only single-token entries are supported (the only kind Marian checkpoints carry).
       if (seq.get_array().get(ids) == simdjson::SUCCESS && ids.size() == 1 &&
           ids.at(0).get_int64().get(id) == simdjson::SUCCESS) {
-        c->suppressed_token_ids.push_back(static_cast<int>(id));
+        c->suppressed_token_ids.push_back(narrow_id(id));
       }
     }
   }
+}
+
+// The token ids generation uses index the embeddings and the logits: each must be inside the decoder
+// vocabulary, checked after each file that may set them (a bad one would otherwise fail every sentence).
+void check_generation(const NmtConfig& c, const std::string& file) {
+  const auto check_id = [&](const char* field, int id) {
+    if (id < 0 || id >= c.decoder_vocab_size) {
+      fail(file, fmt::format("{} {} is outside the decoder vocabulary ({} tokens)", field, id, c.decoder_vocab_size));
+    }
+  };
+  check_id("pad_token_id", c.pad_token_id);
+  check_id("eos_token_id", c.eos_token_id);
+  check_id("decoder_start_token_id", c.decoder_start_token_id);
+  if (c.forced_bos_token_id) check_id("forced_bos_token_id", *c.forced_bos_token_id);
+  if (c.forced_eos_token_id) check_id("forced_eos_token_id", *c.forced_eos_token_id);
+  for (int id : c.suppressed_token_ids) check_id("a bad_words_ids entry", id);
+  if (c.max_length < 1) fail(file, fmt::format("max_length {} is not positive", c.max_length));
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -162,9 +182,7 @@ NmtConfig parse_nmt_config(const std::string& config_json, const std::string& ge
   if (c.d_model % c.encoder_heads != 0 || c.d_model % c.decoder_heads != 0) {
     fail(file, fmt::format("d_model {} is not a multiple of the attention heads", c.d_model));
   }
-  for (int id : {c.pad_token_id, c.eos_token_id, c.decoder_start_token_id}) {
-    if (id < 0 || id >= c.decoder_vocab_size) fail(file, fmt::format("token id {} is outside the vocabulary", id));
-  }
+  check_generation(c, file);
 
   if (!generation_json.empty()) {
     const std::string gfile = name + "/generation_config.json";
@@ -175,6 +193,7 @@ NmtConfig parse_nmt_config(const std::string& config_json, const std::string& ge
       fail(gfile, fmt::format("not a JSON object ({})", simdjson::error_message(err)));
     }
     read_generation(g, &c, gfile);
+    check_generation(c, gfile);
   }
   return c;
 }

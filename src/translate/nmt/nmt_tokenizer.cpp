@@ -63,15 +63,16 @@ class NllbTokenizer final : public NmtTokenizer {
     } else {
       // The slow tokenizer: fairseq's <s> <pad> </s> <unk> first, every SentencePiece id shifted by one
       // (its own <unk>, id 0, maps to 3), language codes and <mask> from tokenizer_config.json.
-      vocab_.add("<s>", 0, true);
-      vocab_.add("<pad>", 1, true);
-      vocab_.add("</s>", 2, true);
-      vocab_.add("<unk>", 3, true);
+      vocab_file_ = (fs::path(dir) / "tokenizer_config.json").string();
+      const std::string spm_file = (fs::path(dir) / "sentencepiece.bpe.model").string();
+      vocab_.add("<s>", 0, true, spm_file);
+      vocab_.add("<pad>", 1, true, spm_file);
+      vocab_.add("</s>", 2, true, spm_file);
+      vocab_.add("<unk>", 3, true, spm_file);
       for (int i = 1; i < sp_->GetPieceSize(); ++i) {
         if (sp_->IsControl(i) || sp_->IsUnknown(i)) continue;
-        vocab_.add(sp_->IdToPiece(i), i + 1, false);
+        vocab_.add(sp_->IdToPiece(i), i + 1, false, spm_file);
       }
-      vocab_file_ = (fs::path(dir) / "tokenizer_config.json").string();
     }
     bool clean = false;
     nmt_detail::read_tokenizer_config((fs::path(dir) / "tokenizer_config.json").string(), &vocab_, &clean);

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,7 +19,7 @@ namespace dom = simdjson::dom;
 // simdjson refuses integers beyond 64 bits, which tokenizer_config.json carries (model_max_length =
 // 1000000000000000019884624838656, Python's int(1e30)). Such literals outside strings get a ".0" so that
 // they parse as doubles; nothing here reads them.
-std::string widen_big_integers(const std::string& json) {
+std::string widen_big_integers(std::string_view json) {
   std::string out;
   out.reserve(json.size() + 16);
   bool in_string = false;
@@ -66,12 +67,17 @@ dom::object parse_object(dom::parser& parser, const simdjson::padded_string& tex
 
 }  // namespace
 
-void PieceVocab::add(const std::string& piece, int id, bool is_special) {
+void PieceVocab::add(const std::string& piece, int64_t id, bool is_special, const std::string& file) {
   if (id < 0) return;
-  ids[piece] = id;
-  if (static_cast<size_t>(id) >= pieces.size()) pieces.resize(static_cast<size_t>(id) + 1);
-  pieces[id] = piece;
-  if (is_special) special.insert(id);
+  if (id > kMaxTokenId) {
+    throw Error(StatusCode::kDataError,
+                fmt::format("{}: token '{}' has id {}, above the largest plausible id {}", file, piece, id, kMaxTokenId));
+  }
+  const int i = static_cast<int>(id);
+  ids[piece] = i;
+  if (static_cast<size_t>(i) >= pieces.size()) pieces.resize(static_cast<size_t>(i) + 1);
+  pieces[i] = piece;
+  if (is_special) special.insert(i);
 }
 
 int PieceVocab::find(std::string_view piece) const {
@@ -91,18 +97,18 @@ std::string read_file_or_throw(const std::string& path) {
   return ss.str();
 }
 
-PieceVocab read_tokenizer_json(const std::string& path) {
-  const simdjson::padded_string text(widen_big_integers(read_file_or_throw(path)));
+PieceVocab parse_tokenizer_json(std::string_view json, const std::string& file) {
+  const simdjson::padded_string text(widen_big_integers(json));
   dom::parser parser;
-  dom::object root = parse_object(parser, text, path);
+  dom::object root = parse_object(parser, text, file);
   PieceVocab vocab;
   dom::object model;
   if (root["model"].get_object().get(model) != simdjson::SUCCESS) {
-    throw Error(StatusCode::kDataError, fmt::format("{}: no \"model\" object", path));
+    throw Error(StatusCode::kDataError, fmt::format("{}: no \"model\" object", file));
   }
   dom::element v;
   if (model["vocab"].get(v) != simdjson::SUCCESS) {
-    throw Error(StatusCode::kDataError, fmt::format("{}: no model.vocab", path));
+    throw Error(StatusCode::kDataError, fmt::format("{}: no model.vocab", file));
   }
   dom::object map;
   dom::array list;
@@ -110,23 +116,23 @@ PieceVocab read_tokenizer_json(const std::string& path) {
     for (auto kv : map) {
       int64_t id;
       if (kv.value.get_int64().get(id) != simdjson::SUCCESS) {
-        throw Error(StatusCode::kDataError, fmt::format("{}: model.vocab entry without an integer id", path));
+        throw Error(StatusCode::kDataError, fmt::format("{}: model.vocab entry without an integer id", file));
       }
-      vocab.add(std::string(kv.key), static_cast<int>(id), false);
+      vocab.add(std::string(kv.key), id, false, file);
     }
   } else if (v.get_array().get(list) == simdjson::SUCCESS) {  // Unigram: [[piece, score], ...] by id
-    int id = 0;
+    int64_t id = 0;
     for (auto entry : list) {
       dom::array pair;
       std::string_view piece;
       if (entry.get_array().get(pair) != simdjson::SUCCESS || pair.size() < 1 ||
           pair.at(0).get_string().get(piece) != simdjson::SUCCESS) {
-        throw Error(StatusCode::kDataError, fmt::format("{}: bad model.vocab entry {}", path, id));
+        throw Error(StatusCode::kDataError, fmt::format("{}: bad model.vocab entry {}", file, id));
       }
-      vocab.add(std::string(piece), id++, false);
+      vocab.add(std::string(piece), id++, false, file);
     }
   } else {
-    throw Error(StatusCode::kDataError, fmt::format("{}: model.vocab is neither a map nor a list", path));
+    throw Error(StatusCode::kDataError, fmt::format("{}: model.vocab is neither a map nor a list", file));
   }
   dom::array added;
   if (root["added_tokens"].get_array().get(added) == simdjson::SUCCESS) {
@@ -136,38 +142,34 @@ PieceVocab read_tokenizer_json(const std::string& path) {
       bool special = false;
       if (t["id"].get_int64().get(id) != simdjson::SUCCESS ||
           t["content"].get_string().get(content) != simdjson::SUCCESS) {
-        throw Error(StatusCode::kDataError, fmt::format("{}: added_tokens entry without id/content", path));
+        throw Error(StatusCode::kDataError, fmt::format("{}: added_tokens entry without id/content", file));
       }
       if (t["special"].get_bool().get(special) != simdjson::SUCCESS) special = false;
-      vocab.add(std::string(content), static_cast<int>(id), special);
+      vocab.add(std::string(content), id, special, file);
     }
   }
   return vocab;
 }
 
-PieceVocab read_vocab_json(const std::string& path) {
-  const simdjson::padded_string text(widen_big_integers(read_file_or_throw(path)));
+PieceVocab parse_vocab_json(std::string_view json, const std::string& file) {
+  const simdjson::padded_string text(widen_big_integers(json));
   dom::parser parser;
-  dom::object root = parse_object(parser, text, path);
+  dom::object root = parse_object(parser, text, file);
   PieceVocab vocab;
   for (auto kv : root) {
     int64_t id;
     if (kv.value.get_int64().get(id) != simdjson::SUCCESS) {
-      throw Error(StatusCode::kDataError, fmt::format("{}: entry '{}' has no integer id", path, kv.key));
+      throw Error(StatusCode::kDataError, fmt::format("{}: entry '{}' has no integer id", file, kv.key));
     }
-    vocab.add(std::string(kv.key), static_cast<int>(id), false);
+    vocab.add(std::string(kv.key), id, false, file);
   }
   return vocab;
 }
 
-void read_tokenizer_config(const std::string& path, PieceVocab* vocab, bool* clean_up_spaces) {
-  // transformers 4.45+ default when the file does not say.
-  *clean_up_spaces = false;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return;
-  const simdjson::padded_string text(widen_big_integers(read_file_or_throw(path)));
+void parse_tokenizer_config(std::string_view json, const std::string& file, PieceVocab* vocab, bool* clean_up_spaces) {
+  const simdjson::padded_string text(widen_big_integers(json));
   dom::parser parser;
-  dom::object root = parse_object(parser, text, path);
+  dom::object root = parse_object(parser, text, file);
   bool flag;
   if (root["clean_up_tokenization_spaces"].get_bool().get(flag) == simdjson::SUCCESS) *clean_up_spaces = flag;
   dom::object decoder;
@@ -177,27 +179,43 @@ void read_tokenizer_config(const std::string& path, PieceVocab* vocab, bool* cle
       bool special = false;
       if (kv.value["content"].get_string().get(content) != simdjson::SUCCESS) continue;
       if (kv.value["special"].get_bool().get(special) != simdjson::SUCCESS) special = false;
-      int id = -1;
-      try {
-        id = std::stoi(std::string(kv.key));
-      } catch (const std::exception&) {
-        throw Error(StatusCode::kDataError, fmt::format("{}: added_tokens_decoder key '{}' is not an id", path, kv.key));
+      int64_t id = -1;
+      const std::string_view key = kv.key;
+      const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+      if (ec != std::errc() || end != key.data() + key.size()) {
+        throw Error(StatusCode::kDataError, fmt::format("{}: added_tokens_decoder key '{}' is not an id", file, key));
       }
-      vocab->add(std::string(content), id, special);
+      vocab->add(std::string(content), id, special, file);
     }
   }
+}
+
+std::string parse_special_token(std::string_view json, const std::string& file, const char* key) {
+  const simdjson::padded_string text(widen_big_integers(json));
+  dom::parser parser;
+  dom::object root = parse_object(parser, text, file);
+  std::string_view v;
+  if (root[key].get_string().get(v) == simdjson::SUCCESS) return std::string(v);
+  if (root[key]["content"].get_string().get(v) == simdjson::SUCCESS) return std::string(v);
+  return {};
+}
+
+PieceVocab read_tokenizer_json(const std::string& path) { return parse_tokenizer_json(read_file_or_throw(path), path); }
+
+PieceVocab read_vocab_json(const std::string& path) { return parse_vocab_json(read_file_or_throw(path), path); }
+
+void read_tokenizer_config(const std::string& path, PieceVocab* vocab, bool* clean_up_spaces) {
+  // transformers 4.45+ default when the file does not say.
+  *clean_up_spaces = false;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return;
+  parse_tokenizer_config(read_file_or_throw(path), path, vocab, clean_up_spaces);
 }
 
 std::string read_special_token(const std::string& path, const char* key) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return {};
-  const simdjson::padded_string text(widen_big_integers(read_file_or_throw(path)));
-  dom::parser parser;
-  dom::object root = parse_object(parser, text, path);
-  std::string_view v;
-  if (root[key].get_string().get(v) == simdjson::SUCCESS) return std::string(v);
-  if (root[key]["content"].get_string().get(v) == simdjson::SUCCESS) return std::string(v);
-  return {};
+  return parse_special_token(read_file_or_throw(path), path, key);
 }
 
 }  // namespace stream_tts::nmt_detail

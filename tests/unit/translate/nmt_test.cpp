@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "translate/nmt/nmt_config.h"
+#include "translate/nmt/piece_vocab.h"
 #include "translate/nmt/nmt_model.h"
 #include "translate/nmt/nmt_tokenizer.h"
 #include "translate/nmt/nmt_translator.h"
@@ -298,6 +299,52 @@ TEST(NmtConfig, GenerationConfigOverridesConfig) {
   EXPECT_EQ(b.early_stopping, NmtEarlyStopping::kNever);
   EXPECT_EQ(parse_nmt_config(config, R"({"early_stopping":true})", "/m").early_stopping, NmtEarlyStopping::kTrue);
   EXPECT_THROW(parse_nmt_config(config, R"({"early_stopping":"soon"})", "/m"), Error);
+}
+
+TEST(NmtConfig, GenerationIdsOutsideTheVocabularyNameTheFile) {
+  const std::string config = R"({"model_type":"marian","d_model":8,"encoder_layers":1,"decoder_layers":1,
+    "encoder_attention_heads":2,"decoder_attention_heads":2,"encoder_ffn_dim":16,"decoder_ffn_dim":16,
+    "vocab_size":10,"max_position_embeddings":32,"pad_token_id":9,"eos_token_id":0,"decoder_start_token_id":9})";
+  // Each of these would otherwise fail every sentence at run time (or index past the logits).
+  for (const char* generation : {R"({"eos_token_id":10})", R"({"decoder_start_token_id":900000})",
+                                 R"({"forced_bos_token_id":12})", R"({"forced_eos_token_id":10})",
+                                 R"({"bad_words_ids":[[4294967305]]})", R"({"eos_token_id":[10, 2]})",
+                                 R"({"max_length":0})"}) {
+    try {
+      parse_nmt_config(config, generation, "/m");
+      ADD_FAILURE() << generation;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status().code(), StatusCode::kDataError) << generation;
+      EXPECT_NE(std::string(e.what()).find("/m/generation_config.json"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(NmtVocab, HugeTokenIdsAreRefusedNotAllocated) {
+  using namespace stream_tts::nmt_detail;
+  // An id of 2^31 - 1 would make the by-id table 64 GB; it is a corrupt file, reported as such.
+  for (const std::string doc : {std::string(R"({"a": 0, "b": 2147483647})")}) {
+    try {
+      parse_vocab_json(doc, "vocab.json");
+      ADD_FAILURE();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status().code(), StatusCode::kDataError);
+      EXPECT_NE(std::string(e.what()).find("vocab.json"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(parse_tokenizer_json(R"({"model":{"vocab":{"a":0}},"added_tokens":[{"id":99999999999,"content":"x"}]})",
+                                    "tokenizer.json"),
+               Error);
+  PieceVocab v;
+  bool clean = true;
+  EXPECT_THROW(parse_tokenizer_config(R"({"added_tokens_decoder":{"16777216":{"content":"x"}}})", "tc.json", &v, &clean),
+               Error);
+  EXPECT_THROW(parse_tokenizer_config(R"({"added_tokens_decoder":{"12x":{"content":"x"}}})", "tc.json", &v, &clean),
+               Error);
+  // A large but plausible id still reads, and ids index the table.
+  const PieceVocab ok = parse_vocab_json(R"({"a": 0, "b": 70000})", "vocab.json");
+  EXPECT_EQ(ok.find("b"), 70000);
+  EXPECT_EQ(ok.pieces.size(), 70001u);
 }
 
 class NmtBadModel : public ::testing::Test {
