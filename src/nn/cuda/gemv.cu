@@ -1,12 +1,13 @@
 // Batch-1 matrix-vector products of decoder steps: memory-bound, so the whole design is about bytes in
 // flight. Each warp owns ROWS consecutive rows and keeps 16 independent 16-byte weight loads in flight
-// per lane; the input vector sits in shared memory as fp32 (layer-normed there when asked), and sums
-// are fp32. fp16 weights: 8 per load. int8 weights: 16 per load, turned into exact floats with the
-// 2^23 trick (byte | 0x4B000000 is the float 2^23 + byte) instead of slow int-to-float conversions,
-// and scaled once per row. Before waiting on its predecessor (PDL) every warp loads its first weight
-// slice into registers, so that a small GEMV's weight traffic overlaps the previous kernel; with
-// GemvArgs::preload its constants (LayerNorm gamma/beta, scales, biases) too (GemvConsts). preload is a
-// template parameter (PRELOAD) of every kernel here, chosen once at the launch (with_bool).
+// per lane; the input vector sits in shared memory as fp32 (layer-normed there when asked; padded
+// against bank conflicts, xs_at), and sums are fp32. fp16 weights: 8 per load. int8 weights: 16 per
+// load, turned into exact floats with the 2^23 trick (byte | 0x4B000000 is the float 2^23 + byte)
+// instead of slow int-to-float conversions, and scaled once per row. Before waiting on its
+// predecessor (PDL) every warp loads its first weight slice into registers, so that a small GEMV's
+// weight traffic overlaps the previous kernel; with GemvArgs::preload its constants (LayerNorm
+// gamma/beta, scales, biases) too (GemvConsts). preload is a template parameter (PRELOAD) of every
+// kernel here, chosen once at the launch (with_bool).
 #include <cfloat>
 #include <climits>
 
@@ -20,6 +21,21 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr int kLoadsInFlight = 16;  // 16-byte weight loads per lane per row group
+
+// Where input i sits in shared memory: 4 floats of padding after each weight chunk's inputs (16 for
+// int8, 8 for fp16), so that the 8 lanes of a quarter warp, which read consecutive chunks with 16-byte
+// loads, hit distinct banks. Unpadded, int8's 64-byte lane stride was a 4-way bank conflict (fp16's
+// 32 bytes 2-way) on the chain after the PDL wait, where the in-graph timeline showed int8's GEMVs
+// 0.5 µs slower than fp16's (NOTES.md, 2026-11-27f). xs_at(k): the floats a vector of k takes (k a
+// multiple of 4, as load_input reads it).
+template <bool INT8>
+__host__ __device__ constexpr int xs_at(int i) {
+  return i + i / (INT8 ? 16 : 8) * 4;
+}
+
+inline size_t xs_bytes(int k, bool int8) {
+  return static_cast<size_t>(int8 ? xs_at<true>(k) : xs_at<false>(k)) * sizeof(float);
+}
 
 // Constants a GEMV needs after its PDL wait, loaded before it when PRELOAD (GemvArgs::preload): this
 // thread's first float4 of the LayerNorm's gamma and beta, and the scale (int8) and bias of row
@@ -51,7 +67,7 @@ __device__ __forceinline__ void load_row_consts(const GemvArgs& a, int row0, Gem
 // block), layer-normed when asked (statistics in one pass: the values are O(1) residual-stream
 // activations, so E[x²] - mean² loses nothing that matters in fp32); zero-fills this block's slice of
 // a.zero. c: gamma/beta preloaded when PRELOAD (GemvConsts).
-template <bool PRELOAD>
+template <bool INT8, bool PRELOAD>
 __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* scratch, const GemvConsts& c) {
   float sum = 0.0f, sq = 0.0f;
   for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
@@ -64,7 +80,7 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
       v.w += t.w;
     }
     if (a.x_store != nullptr && (i / 4) % gridDim.x == blockIdx.x) *reinterpret_cast<float4*>(a.x_store + i) = v;
-    *reinterpret_cast<float4*>(xs + i) = v;
+    *reinterpret_cast<float4*>(xs + xs_at<INT8>(i)) = v;
     sum += (v.x + v.y) + (v.z + v.w);
     sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
   }
@@ -76,7 +92,7 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
     const float mean = t.x / a.k;
     const float rstd = rsqrtf(fmaxf(t.y / a.k - mean * mean, 0.0f) + a.ln_eps);
     for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
-      float4 v = *reinterpret_cast<float4*>(xs + i);
+      float4 v = *reinterpret_cast<float4*>(xs + xs_at<INT8>(i));
       const bool pre = PRELOAD && i == threadIdx.x * 4;
       const float4 g = pre ? c.gamma : *reinterpret_cast<const float4*>(a.ln_gamma + i);
       const float4 b = pre ? c.beta : *reinterpret_cast<const float4*>(a.ln_beta + i);
@@ -84,7 +100,7 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
       v.y = (v.y - mean) * rstd * g.y + b.y;
       v.z = (v.z - mean) * rstd * g.z + b.z;
       v.w = (v.w - mean) * rstd * g.w + b.w;
-      *reinterpret_cast<float4*>(xs + i) = v;
+      *reinterpret_cast<float4*>(xs + xs_at<INT8>(i)) = v;
     }
   }
   __syncthreads();
@@ -120,7 +136,7 @@ __device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoadsInFlight
   for (int u = 0; u < kUnroll; ++u) {
     const int c = c0 + u * 32 + lane;
     if (c < chunks) {
-      const float* xc = xs + c * kElems;
+      const float* xc = xs + c * (kElems + 4);  // xs_at
 #pragma unroll
       for (int r = 0; r < ROWS; ++r) {
         if constexpr (INT8) {
@@ -155,7 +171,7 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
   }
   pdl_launch_dependents();
   pdl_wait();
-  load_input<PRELOAD>(a, xs, scratch, consts);
+  load_input<INT8, PRELOAD>(a, xs, scratch, consts);
   bool preloaded = true;
   for (; g < groups; g += g_stride) {
     const int row0 = g * ROWS;
@@ -303,9 +319,10 @@ __host__ __device__ inline FfnShape ffn_shape(int d, bool int8) {
   return s;
 }
 
-// Dynamic shared memory: input [d] floats, partial sums [parts, d] floats, W2ᵀ rows when shared.
+// Dynamic shared memory: input [d] floats (padded: xs_at), partial sums [parts, d] floats, W2ᵀ rows when
+// shared.
 size_t ffn_smem(int d, bool int8, bool shared) {
-  return static_cast<size_t>(1 + ffn_shape(d, int8).parts) * d * sizeof(float) +
+  return xs_bytes(d, int8) + static_cast<size_t>(ffn_shape(d, int8).parts) * d * sizeof(float) +
          (shared ? static_cast<size_t>(kFfnUnits) * d * (int8 ? 1 : 2) : 0);
 }
 
@@ -316,7 +333,7 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
   extern __shared__ float4 smem4[];
   float* xs = reinterpret_cast<float*>(smem4);  // [d]
   const FfnShape sh = ffn_shape(f.d, INT8);
-  float* red = xs + f.d;                                             // [parts, d]
+  float* red = xs + xs_at<INT8>(f.d);                                // [parts, d]
   uint4* w2s = reinterpret_cast<uint4*>(red + sh.parts * f.d);       // [kFfnUnits, spans]
   __shared__ float scratch[64];
   __shared__ float hs[kFfnUnits];
@@ -430,8 +447,8 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
   constexpr int kElems = INT8 ? 16 : 8;
   constexpr int kLanes = kHd / kElems;  // threads a W_o row
   extern __shared__ float4 smem4[];
-  float* xs = reinterpret_cast<float*>(smem4);  // [q.k]
-  float* scores = xs + c.q.k;                   // [att.max_len]
+  float* xs = reinterpret_cast<float*>(smem4);  // [q.k] (padded: xs_at)
+  float* scores = xs + xs_at<INT8>(c.q.k);      // [att.max_len]
   __shared__ float scratch[64];
   __shared__ __align__(16) float qh[kHd];
   __shared__ __align__(16) float qs[kHd];
@@ -530,11 +547,17 @@ void gemv_launch(const GemvArgs& a, int sm_count, cudaStream_t stream, bool pdl)
   const int rows = rows_per_warp(a.n, sm_count);
   const int per_block = kWarps * rows;
   const int blocks = std::min((a.n + per_block - 1) / per_block, 8 * sm_count);
-  const size_t smem = static_cast<size_t>(a.k) * sizeof(float);
+  const size_t smem = xs_bytes(a.k, INT8);
+  auto go = [&](auto kernel) {
+    if (smem > 48 * 1024) {  // fp16 k = 8192 (the padding takes 1.5 × k floats)
+      ST_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+    }
+    launch(kernel, blocks, kThreads, smem, stream, pdl, a);
+  };
   switch (rows) {
-    case 4: launch(gemv_kernel<4, INT8, PRELOAD>, blocks, kThreads, smem, stream, pdl, a); break;
-    case 2: launch(gemv_kernel<2, INT8, PRELOAD>, blocks, kThreads, smem, stream, pdl, a); break;
-    default: launch(gemv_kernel<1, INT8, PRELOAD>, blocks, kThreads, smem, stream, pdl, a); break;
+    case 4: go(gemv_kernel<4, INT8, PRELOAD>); break;
+    case 2: go(gemv_kernel<2, INT8, PRELOAD>); break;
+    default: go(gemv_kernel<1, INT8, PRELOAD>); break;
   }
 }
 
@@ -558,7 +581,7 @@ void lm_head(const LmHeadArgs& h, bool int8, int sm_count, cudaStream_t stream, 
   const int rows = h.rows_per_warp > 0 ? h.rows_per_warp : int8 ? 8 : 4;
   const int per_block = kWarps * rows;
   const int blocks = std::min((h.gemv.n + per_block - 1) / per_block, 2 * sm_count);
-  const size_t smem = static_cast<size_t>(h.gemv.k) * sizeof(float);
+  const size_t smem = xs_bytes(h.gemv.k, int8);
   with_bool(h.gemv.preload, [&](auto preload) {
     constexpr bool kPre = decltype(preload)::value;
     if (int8 && rows == 8) {
@@ -584,7 +607,7 @@ void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t
   // 128 output rows a block (256 when wide): fp16 8 threads × 4 rows, int8 4 threads × 2 rows a row.
   const int per_block = (a.wide ? 2 : 1) * 128;
   c.out.splits = (a.out.n + per_block - 1) / per_block;
-  const size_t smem = static_cast<size_t>(a.q.k + at.max_len) * sizeof(float);
+  const size_t smem = xs_bytes(a.q.k, int8) + static_cast<size_t>(at.max_len) * sizeof(float);
   const dim3 grid(at.heads * c.out.splits);
   const bool block = a.out.block_attention;
   auto go = [&](auto kernel) { launch(kernel, grid, dim3(kThreads), smem, stream, pdl, c); };
