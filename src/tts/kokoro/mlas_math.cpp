@@ -55,22 +55,51 @@ float mlas_exp(float x) {
   return std::ldexp(p, static_cast<int>(n));  // vscalefps
 }
 
-void mlas_softmax_rows(std::span<float> x, size_t cols) {
-  constexpr size_t kLanes = 16;
+namespace {
+
+// MLAS's FMA3 sum-of-exp kernel (CPUs without AVX-512F) clamps its argument at -88.376 instead, so that
+// 2^n stays a normal float; otherwise its exp is mlas_exp's.
+float mlas_exp_fma3_sum(float x) { return mlas_exp(std::max(-88.3762626647949f, x)); }
+
+// Lane j of kLanes accumulates elements j, j + kLanes, ... in order; the lanes are then reduced as the
+// kernel's shuffles do: AVX-512F folds the upper 8 lanes onto the lower 8 first, FMA3 goes straight to
+// the pairwise tree ((a0+a1)+(a2+a3)) + ((a4+a5)+(a6+a7)).
+template <size_t kLanes, float (*Exp)(float)>
+void softmax_rows(std::span<float> x, size_t cols) {
   for (size_t start = 0; start + cols <= x.size() && cols > 0; start += cols) {
     float* row = x.data() + start;
     const float negative_max = -*std::max_element(row, row + cols);
     float acc[kLanes] = {};
     for (size_t i = 0; i < cols; ++i) {
-      row[i] = mlas_exp(row[i] + negative_max);
+      row[i] = Exp(row[i] + negative_max);
       acc[i % kLanes] += row[i];
     }
-    float half[kLanes / 2];
-    for (size_t j = 0; j < kLanes / 2; ++j) half[j] = acc[j + kLanes / 2] + acc[j];
+    float half[8];
+    for (size_t j = 0; j < 8; ++j) half[j] = kLanes == 16 ? acc[j + 8] + acc[j] : acc[j];
     const float sum = ((half[0] + half[1]) + (half[2] + half[3])) +
                       ((half[4] + half[5]) + (half[6] + half[7]));
     const float inverse = 1.0f / sum;
     for (size_t i = 0; i < cols; ++i) row[i] *= inverse;
+  }
+}
+
+bool cpu_has_avx512f() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+void mlas_softmax_rows(std::span<float> x, size_t cols, MlasSoftmaxPath path) {
+  if (path == MlasSoftmaxPath::kAuto) path = cpu_has_avx512f() ? MlasSoftmaxPath::kAvx512 : MlasSoftmaxPath::kFma3;
+  if (path == MlasSoftmaxPath::kAvx512) {
+    softmax_rows<16, mlas_exp>(x, cols);
+  } else {
+    softmax_rows<8, mlas_exp_fma3_sum>(x, cols);
   }
 }
 

@@ -21,10 +21,15 @@ float mlas_tanh(float x);
 // a degree-6 polynomial of the reduced argument, scaled by 2^n.
 float mlas_exp(float x);
 
-// ONNX Softmax over each row of `cols` values, in place, as MLAS computes it on an AVX-512 CPU:
-// e = mlas_exp(x - max); the sum accumulated in 16 lanes (lane j takes elements j, j + 16, ...),
-// reduced pairwise; then every e multiplied by 1 / sum.
-void mlas_softmax_rows(std::span<float> x, size_t cols);
+// Which of MLAS's softmax kernels to reproduce. onnxruntime picks by CPU: the AVX-512F kernel where the
+// CPU has AVX-512F, the FMA3 one otherwise; kAuto makes the same choice, so that the native ALBERT stays
+// bit-identical to onnxruntime on either kind of machine (docs/kokoro.md, "Parity").
+enum class MlasSoftmaxPath { kAuto, kAvx512, kFma3 };
+
+// ONNX Softmax over each row of `cols` values, in place, as MLAS computes it: e = exp(x - max); the sum
+// accumulated in 16 lanes (AVX-512F) or 8 (FMA3; its exp clamps at -88.38), lane j taking elements j,
+// j + lanes, ..., reduced pairwise; then every e multiplied by 1 / sum.
+void mlas_softmax_rows(std::span<float> x, size_t cols, MlasSoftmaxPath path = MlasSoftmaxPath::kAuto);
 
 void mlas_logistic(std::span<float> x);  // in place
 void mlas_tanh(std::span<float> x);      // in place
