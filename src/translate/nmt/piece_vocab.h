@@ -11,8 +11,8 @@
 namespace stream_tts::nmt_detail {
 
 // Ids above this are refused as corrupt: real vocabularies have at most a few hundred thousand tokens,
-// and `pieces` is indexed by id (an id of 2^31 would allocate 64 GB; this bound, 128 MB).
-inline constexpr int kMaxTokenId = (1 << 22) - 1;
+// and `pieces` is indexed by id (an id of 2^31 would allocate 64 GB; this bound, 32 MB, a few ms).
+inline constexpr int kMaxTokenId = (1 << 20) - 1;
 
 struct PieceVocab {
   std::unordered_map<std::string, int> ids;

@@ -337,7 +337,7 @@ TEST(NmtVocab, HugeTokenIdsAreRefusedNotAllocated) {
                Error);
   PieceVocab v;
   bool clean = true;
-  EXPECT_THROW(parse_tokenizer_config(R"({"added_tokens_decoder":{"4194304":{"content":"x"}}})", "tc.json", &v, &clean),
+  EXPECT_THROW(parse_tokenizer_config(R"({"added_tokens_decoder":{"1048576":{"content":"x"}}})", "tc.json", &v, &clean),
                Error);
   EXPECT_THROW(parse_tokenizer_config(R"({"added_tokens_decoder":{"12x":{"content":"x"}}})", "tc.json", &v, &clean),
                Error);
