@@ -518,6 +518,19 @@ def summary(ms):
     return dict(p50=pct(ms, 50), p95=pct(ms, 95), mean=float(np.mean(ms)), min=float(np.min(ms)), n=len(ms))
 
 
+def forced_ms(ours, r, srcs, reps):
+    """Milliseconds of `reps` forced-length sentences on runner r, cycling through srcs, after 3 warm-up
+    sentences (the bench's and nmt_timeline.py's timing loop)."""
+    for s in srcs[:3]:
+        ours.forced(r, s, NEW_TOKENS)
+    ms = []
+    for i in range(reps):
+        t = time.perf_counter()
+        ours.forced(r, srcs[i % len(srcs)], NEW_TOKENS)
+        ms.append((time.perf_counter() - t) * 1e3)
+    return ms
+
+
 def cmd_bench(a):
     import torch
     import transformers
@@ -574,14 +587,7 @@ def cmd_bench(a):
     timing_srcs = random_sources(rng, 8, vocab)
 
     def time_ours(r):
-        for s in timing_srcs[:3]:
-            ours.forced(r, s, NEW_TOKENS)
-        ms = []
-        for i in range(a.reps):
-            t = time.perf_counter()
-            ours.forced(r, timing_srcs[i % len(timing_srcs)], NEW_TOKENS)
-            ms.append((time.perf_counter() - t) * 1e3)
-        return summary(ms)
+        return summary(forced_ms(ours, r, timing_srcs, a.reps))
 
     timings = {}
     for name, r in (("ours_fp16_1_token", r16), ("ours_int8_1_token", r8)):

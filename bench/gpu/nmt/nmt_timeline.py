@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nmt_gpu_bench import NEW_TOKENS, NLLB_600M, Ours, make_shortlist, random_sources  # noqa: E402
+from nmt_gpu_bench import NEW_TOKENS, NLLB_600M, Ours, forced_ms, make_shortlist, random_sources  # noqa: E402
 
 KINDS = ("embed", "qkv", "self_attn_out", "cross_q", "cross_attn_out", "ffn", "lm_head")
 
@@ -149,13 +149,7 @@ def main():
     for cfg in a.configs:
         name, int8, variant, sl = cfg.split(":")
         r = ours.open(model, int(int8), 1, variant=int(variant), shortlist=shortlist if int(sl) else None)
-        for s in srcs[:3]:
-            ours.forced(r, s, NEW_TOKENS)
-        ms = []
-        for i in range(a.reps):
-            t = time.perf_counter()
-            ours.forced(r, srcs[i % len(srcs)], NEW_TOKENS)
-            ms.append((time.perf_counter() - t) * 1e3)
+        ms = forced_ms(ours, r, srcs, a.reps)
         trace = os.path.join("/tmp", f"trace-{name}.json")
         with profile(activities=[ProfilerActivity.CUDA]) as prof:
             for i in range(a.sentences):

@@ -136,7 +136,7 @@ __device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoadsInFlight
   for (int u = 0; u < kUnroll; ++u) {
     const int c = c0 + u * 32 + lane;
     if (c < chunks) {
-      const float* xc = xs + c * (kElems + 4);  // xs_at
+      const float* xc = xs + xs_at<INT8>(c * kElems);
 #pragma unroll
       for (int r = 0; r < ROWS; ++r) {
         if constexpr (INT8) {
