@@ -50,7 +50,8 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // attention, 8192 = warp attention (default: block for fp16, warp for int8), 512 = FFN W2 via shared memory, 1024 = int8 LM head 4 rows a warp; decode kernels' shared
 // memory carveout: 2048 = 100 %, 4096 = 50 %; 16384 = cross-attention in one launch (fused_cross 1),
 // 32768 = the same with half the blocks (fused_cross 2); 65536 = warp attention in <= 128 registers
-// (fused_attention 3); 131072 = preload_constants off (on by default since 2026-11-27d). 0 = the runner's defaults.
+// (fused_attention 3); 131072 = preload_constants off (on by default since 2026-11-27d); 262144 = cross-attention
+// in one launch, each head's blocks a cluster sharing q (fused_cross 3). 0 = the runner's defaults.
 void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, int flags,
                               const int* shortlist, int n_shortlist);
 
@@ -75,7 +76,7 @@ void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, in
     o.fused_attention = (flags & 256) != 0 ? 2 : (flags & 8192) != 0 ? 1 : (flags & 65536) != 0 ? 3 : 0;
     o.fused_ffn_shared_w2 = (flags & 512) != 0;
     o.fused_lm_head_rows = (flags & 1024) != 0 ? 4 : 0;
-    o.fused_cross = (flags & 32768) != 0 ? 2 : (flags & 16384) != 0 ? 1 : 0;
+    o.fused_cross = (flags & 262144) != 0 ? 3 : (flags & 32768) != 0 ? 2 : (flags & 16384) != 0 ? 1 : 0;
     if ((flags & 131072) != 0) o.preload_constants = !o.preload_constants;
     if ((flags & 2048) != 0) o.decode_carveout = 100;
     if ((flags & 4096) != 0) o.decode_carveout = 50;

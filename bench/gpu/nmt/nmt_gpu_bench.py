@@ -37,6 +37,7 @@ TINY = dict(vocab_size=1000, d_model=64, encoder_layers=2, decoder_layers=2, enc
             scale_embedding=True, init_std=0.1, encoder_layerdrop=0.0, decoder_layerdrop=0.0)
 SRC_LEN, NEW_TOKENS = 24, 32
 CROSS, CROSS_WIDE = 16384, 32768  # variant bits: cross-attention in one launch (nmt_cuda_capi.cpp)
+CROSS_CLUSTER = 262144  # the same, each head's blocks a thread-block cluster sharing q
 COMPACT = 65536  # variant bit: the fused path's warp attention in <= 128 registers
 NO_PRELOAD = 131072  # variant bit: the fused path's preload_constants off (on by default since 2026-11-27d)
 
@@ -218,6 +219,7 @@ def cmd_smoke(a):
         for pdl, persistent, unfused, variant in ((1, False, False, 0), (0, False, False, 0), (1, True, False, 0),
                                                   (1, False, True, 0), (1, False, False, CROSS),
                                                   (1, False, False, CROSS_WIDE), (0, False, False, CROSS),
+                                                  (1, False, False, CROSS_CLUSTER), (0, False, False, CROSS_CLUSTER),
                                                   (1, False, False, COMPACT), (1, False, False, NO_PRELOAD),
                                                   (1, False, False, NO_PRELOAD | CROSS)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
@@ -347,6 +349,9 @@ def cmd_parity(a):
                "ours_int8_cross": ours.open(m, 1, 1, 64, 64, variant=CROSS),
                "ours_fp16_cross_wide": ours.open(m, 0, 1, 64, 64, variant=CROSS_WIDE),
                "ours_int8_cross_wide": ours.open(m, 1, 1, 64, 64, variant=CROSS_WIDE),
+               "ours_fp16_cross_cluster": ours.open(m, 0, 1, 64, 64, variant=CROSS_CLUSTER),
+               "ours_int8_cross_cluster": ours.open(m, 1, 1, 64, 64, variant=CROSS_CLUSTER),
+               "ours_int8_cross_cluster_block": ours.open(m, 1, 1, 64, 64, variant=CROSS_CLUSTER | 256),
                "ours_int8_cross_block": ours.open(m, 1, 1, 64, 64, variant=CROSS | 256),
                "ours_int8_cross_plain": ours.open(m, 1, 0, 64, 64, variant=CROSS),
                "ours_fp16_compact": ours.open(m, 0, 1, 64, 64, variant=COMPACT),

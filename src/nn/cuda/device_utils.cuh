@@ -2,6 +2,8 @@
 // and the launch helper that sets the PDL attribute.
 #pragma once
 
+#include <cooperative_groups.h>
+
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -25,6 +27,27 @@ __device__ __forceinline__ void pdl_wait() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");
 #endif
+}
+
+// Thread-block cluster barrier in two halves (sm_90): every thread of every block of the cluster calls
+// arrive, then wait; what a block wrote to its shared memory before arriving is visible to the others
+// after their wait. Between the halves a block may do work that needs no other block.
+__device__ __forceinline__ void cluster_arrive_release() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void cluster_wait_acquire() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
+#endif
+}
+
+// The address of `p` (this block's shared memory) in the shared memory of block `rank` of the cluster.
+template <typename T>
+__device__ __forceinline__ T* cluster_peer_shared(T* p, unsigned int rank) {
+  return cooperative_groups::this_cluster().map_shared_rank(p, rank);
 }
 
 __device__ __forceinline__ float warp_sum(float v) {
@@ -119,17 +142,24 @@ void with_bool(bool on, F&& f) {
   }
 }
 
-// Launches `kernel` on `stream`, with programmatic stream serialization when `pdl`.
+// Launches `kernel` on `stream` in thread-block clusters of `cluster` consecutive blocks along x (> 1;
+// grid.x a multiple of it), with programmatic stream serialization when `pdl`.
 template <typename... KernelArgs, typename... Args>
-void launch(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream, bool pdl,
-            Args&&... args) {
+void launch_in_clusters(unsigned int cluster, void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t smem,
+                        cudaStream_t stream, bool pdl, Args&&... args) {
   cudaLaunchConfig_t config = {};
   config.gridDim = grid;
   config.blockDim = block;
   config.dynamicSmemBytes = smem;
   config.stream = stream;
-  cudaLaunchAttribute attribute[2];
+  cudaLaunchAttribute attribute[3];
   unsigned int n = 0;
+  if (cluster > 1) {
+    attribute[n].id = cudaLaunchAttributeClusterDimension;
+    attribute[n].val.clusterDim.x = cluster;
+    attribute[n].val.clusterDim.y = 1;
+    attribute[n++].val.clusterDim.z = 1;
+  }
   if (pdl) {
     attribute[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
     attribute[n++].val.programmaticStreamSerializationAllowed = 1;
@@ -141,6 +171,13 @@ void launch(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t smem, c
   config.attrs = attribute;
   config.numAttrs = n;
   ST_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...));
+}
+
+// Launches `kernel` on `stream`, with programmatic stream serialization when `pdl`.
+template <typename... KernelArgs, typename... Args>
+void launch(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream, bool pdl,
+            Args&&... args) {
+  launch_in_clusters(1, kernel, grid, block, smem, stream, pdl, std::forward<Args>(args)...);
 }
 
 }  // namespace stream_tts::nn::cuda

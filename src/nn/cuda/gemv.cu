@@ -441,7 +441,10 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
 // QROWS rows of the head's W_q (gemv_body: the whole 64 × d slice in one pass for int8, 8 rows a
 // warp; fp16 in two passes of 4 rows). After it: LN(x) into shared memory, q_h by warp sums, the
 // head's attention (MODE 1: one warp, 2: the block), the projection's share added with atomics.
-template <bool INT8, int QROWS, int OROWS, int MODE, bool PRELOAD>
+// CLUSTER: the splits of a head are one thread-block cluster and each computes only its 64 / splits rows
+// of q_h (QROWS a warp), which the others read from its shared memory (no repeated W_q rows, no trip
+// of q through L2); each block then keeps its shared memory until every block of the cluster has read it.
+template <bool INT8, int QROWS, int OROWS, int MODE, bool PRELOAD, bool CLUSTER = false>
 __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAttentionOutArgs c) {
   constexpr int kHd = 64;
   constexpr int kElems = INT8 ? 16 : 8;
@@ -453,9 +456,11 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
   __shared__ __align__(16) float qh[kHd];
   __shared__ __align__(16) float qs[kHd];
   __shared__ __align__(16) float ho[kHd];
+  __shared__ float qpart[CLUSTER ? kHd : 1];  // CLUSTER: this block's rows of q_h
   const AttentionOutArgs& o = c.out;
   const int splits = o.splits;
   const int h = blockIdx.x / splits;
+  const int split = blockIdx.x % splits;  // CLUSTER: the block's rank in its cluster
   const int row0 = (blockIdx.x % splits) * OROWS * (kThreads / kLanes) + threadIdx.x / kLanes;
   const int lane = threadIdx.x % kLanes;
   uint4 wv[OROWS];
@@ -485,16 +490,30 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
   if constexpr (INT8) g.scale += h * kHd;
   if (g.bias != nullptr) g.bias += h * kHd;
   g.n = kHd;
+  const int q_rows = CLUSTER ? kHd / splits : kHd;  // rows of q_h this block computes
+  if constexpr (CLUSTER) {
+    g.w = static_cast<const char*>(g.w) + static_cast<size_t>(split) * q_rows * g.k * (INT8 ? 1 : 2);
+    if constexpr (INT8) g.scale += split * q_rows;
+    if (g.bias != nullptr) g.bias += split * q_rows;
+    g.n = q_rows;
+  }
+  float* q_out = CLUSTER ? qpart : qh;
   const int warp = threadIdx.x >> 5, wl = threadIdx.x & 31;
   gemv_body<QROWS, INT8, PRELOAD>(
       g, xs, scratch,
       [&](int r0, const float (&acc)[QROWS], const GemvConsts& pc) {
 #pragma unroll
         for (int r = 0; r < QROWS; ++r) {
-          if (wl == r) qh[r0 + r] = row_value<INT8, PRELOAD>(g, r0 + r, acc[r], pc);
+          if (wl == r) q_out[r0 + r] = row_value<INT8, PRELOAD>(g, r0 + r, acc[r], pc);
         }
       },
       warp, kWarps);
+  if constexpr (CLUSTER) {
+    cluster_arrive_release();
+    cluster_wait_acquire();
+    if (threadIdx.x < kHd) qh[threadIdx.x] = cluster_peer_shared(qpart, threadIdx.x / q_rows)[threadIdx.x % q_rows];
+    cluster_arrive_release();  // done reading the others' qpart (waited for before this block exits)
+  }
   __syncthreads();
   const AttentionArgs& at = o.att;
   WarpAttention wa;
@@ -533,6 +552,7 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
       atomicAdd(o.x + row, s);
     }
   }
+  if constexpr (CLUSTER) cluster_wait_acquire();
 }
 
 // Rows per warp: enough warps to cover every SM about twice, at most 4 rows (16 loads) per warp.
@@ -598,6 +618,11 @@ bool cross_attention_out_supported(int head_dim, int d, int heads, int n_q) {
   return head_dim == 64 && d > 0 && d % 16 == 0 && n_q == heads * 64;
 }
 
+bool cross_attention_out_cluster_supported(int d) {
+  // 128 output rows a block: d / 128 splits, one cluster a head; 64 / splits rows of q_h a block.
+  return d == 1024 || d == 256;
+}
+
 void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl) {
   const AttentionArgs& at = a.out.att;
   if (!cross_attention_out_supported(at.head_dim, a.q.k, at.heads, a.q.n) || at.rows != 1 || a.out.k != a.q.n) {
@@ -611,6 +636,37 @@ void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t
   const dim3 grid(at.heads * c.out.splits);
   const bool block = a.out.block_attention;
   auto go = [&](auto kernel) { launch(kernel, grid, dim3(kThreads), smem, stream, pdl, c); };
+  if (a.cluster) {
+    if (a.wide || !cross_attention_out_cluster_supported(a.q.k)) {
+      throw Error(StatusCode::kInvalidArgument, "cross_attention_out: no cluster variant for d " + std::to_string(a.q.k));
+    }
+    // One cluster a head. 8 splits (d 1024): a row of q_h a warp; 2 splits (d 256): 4 rows.
+    auto go_cluster = [&](auto kernel) {
+      launch_in_clusters(static_cast<unsigned int>(c.out.splits), kernel, grid, dim3(kThreads), smem, stream, pdl, c);
+    };
+    with_bool(a.q.preload, [&](auto preload) {
+      constexpr bool kPre = decltype(preload)::value;
+      const bool eight = c.out.splits == 8;
+      if (int8) {
+        if (eight) {
+          block ? go_cluster(cross_attention_out_kernel<true, 1, 2, 2, kPre, true>)
+                : go_cluster(cross_attention_out_kernel<true, 1, 2, 1, kPre, true>);
+        } else {
+          block ? go_cluster(cross_attention_out_kernel<true, 4, 2, 2, kPre, true>)
+                : go_cluster(cross_attention_out_kernel<true, 4, 2, 1, kPre, true>);
+        }
+      } else {
+        if (eight) {
+          block ? go_cluster(cross_attention_out_kernel<false, 1, 4, 2, kPre, true>)
+                : go_cluster(cross_attention_out_kernel<false, 1, 4, 1, kPre, true>);
+        } else {
+          block ? go_cluster(cross_attention_out_kernel<false, 4, 4, 2, kPre, true>)
+                : go_cluster(cross_attention_out_kernel<false, 4, 4, 1, kPre, true>);
+        }
+      }
+    });
+    return;
+  }
   with_bool(a.q.preload, [&](auto preload) {
     constexpr bool kPre = decltype(preload)::value;
     if (int8) {

@@ -238,8 +238,13 @@ struct CrossAttentionOutArgs {
   GemvArgs q;             // W_q [heads·64, d], all heads; out/act/residual/split unused
   AttentionOutArgs out;   // att (k, v, biases, len), W_o and its sums
   bool wide = false;
+  // The splits of a head as one thread-block cluster: each computes 64 / splits rows of q_h and reads
+  // the rest from the other blocks' shared memory (no repeated W_q rows). Not with wide; d 1024 or 256
+  // (cross_attention_out_cluster_supported).
+  bool cluster = false;
 };
 bool cross_attention_out_supported(int head_dim, int d, int heads, int n_q);
+bool cross_attention_out_cluster_supported(int d);
 void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl);
 
 // Token embedding × scale + sinusoidal position. Encoder: rows tokens from tokens[0..rows), positions

@@ -47,7 +47,9 @@ struct NmtCudaOptions {
   int fused_lm_head_rows = 0;          // fused path: LM-head rows per warp (0: 4 fp16, 8 int8)
   int fused_cross = 0;                 // fused path: 1 = cross-attention in one launch (its query computed
                                        // in each block: 4 launches a layer), 2 = the same with half the
-                                       // blocks; 0 = cross-Q GEMV + attention (NOTES.md)
+                                       // blocks, 3 = each head's blocks as a thread-block cluster sharing
+                                       // q_h (d 1024 or 256, else as 1); 0 = cross-Q GEMV + attention
+                                       // (NOTES.md)
   bool preload_constants = true;       // fused path: LayerNorm gamma/beta, int8 scales and biases loaded
                                        // before each kernel's PDL wait, like its weights (H200, same
                                        // run: shortlist fp16 10.43 -> 9.65 ms, int8 11.25 -> 10.67)

@@ -371,6 +371,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
       ca.out.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && !int8);
       ca.out.preload = options.preload_constants;
       ca.wide = options.fused_cross == 2;
+      ca.cluster = options.fused_cross == 3 && kern::cross_attention_out_cluster_supported(d);
       kern::cross_attention_out(ca, L.cross_q.int8, stream, pdl);
     } else {
       attend(a, L.cross_out, x);
