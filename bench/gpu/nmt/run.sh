@@ -8,6 +8,7 @@
 #     bench  random NLLB-600M (seeded, fp32 safetensors in /tmp): speed and parity, JSON + PNG in $OUT
 #     diag   ours vs transformers per position: final residual stream, then norm + LM head
 #     profile  ncu per-kernel durations of one decode step
+#     chain  the floor of a decode-step link: chains of near-empty kernels against grid barriers
 # Results land in $OUT (copied back into bench/gpu/nmt/results/ by whoever called).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -20,7 +21,7 @@ export PYTHONUNBUFFERED=1
 log() { echo "[nmt-gpu $(date +%T)] $*" >&2; }
 
 build() {
-  [[ -x $b/libnmt_cuda_bench.so && ${REBUILD:-0} == 0 ]] && return
+  [[ -x $b/libnmt_cuda_bench.so && -x $b/nmt_chain_bench && ${REBUILD:-0} == 0 ]] && return
   log "configure"
   cmake -S bench/gpu/nmt -B "$b" -G Ninja -DDEPS="$PWD/.gpu-nmt" >"$work/configure.log" 2>&1 ||
     { tail -40 "$work/configure.log"; exit 1; }
@@ -75,6 +76,11 @@ profile() {
   python3 $py ncu-summary --csv "$out/ncu-step$tag.csv" | tee "$out/ncu-step$tag.txt"
 }
 
+# What a link of a decode step costs with (almost) no work in it, chained four ways (chain_bench.cu).
+chain() {
+  "$b/nmt_chain_bench" ${CHAIN_ARGS:-} | tee "$out/chain.txt"
+}
+
 # Tiny M2M100 models grown one dimension at a time towards NLLB-600M: which size breaks parity.
 sweep() {
   local i=0
@@ -92,8 +98,8 @@ sweep() {
 for stage in "$@"; do
   case $stage in
     build) build ;;
-    check|bench|diag|profile|sweep) build; $stage ;;
+    check|bench|diag|profile|sweep|chain) build; $stage ;;
     all) build; check; bench ;;
-    *) echo "usage: $0 [build|check|bench|diag|profile|all]..." >&2; exit 2 ;;
+    *) echo "usage: $0 [build|check|bench|diag|profile|chain|all]..." >&2; exit 2 ;;
   esac
 done
