@@ -25,6 +25,9 @@
 //           cluster    pdl, launched in clusters of 8 blocks (the cross-attention variant 262144)
 //           barrier    one cooperative kernel, links separated by cooperative_groups grid.sync(); the
 //                      ffn body loads the next link's weights before the barrier (register prefetch)
+// And the real decode GEMV (gemv.cu, as the cross-Q GEMV: LayerNorm'd 1024 → 1024, int8 and fp16, weights
+// cycling through 96 matrices so that they come from HBM), chained to itself: what its work after the
+// wait adds to the norm body's floor.
 // 128 blocks of 256 threads (one an SM), N = 480 links (a sentence's 32 steps × 15), median of 20
 // launches. Output: one line per body × chain, µs a link.
 //   nmt_chain_bench [--links N] [--reps R]
@@ -239,6 +242,50 @@ void run_body(const Chain& c, cudaStream_t s, int links, int reps) {
   }
 }
 
+// The real GEMV chained to itself: link i reads x[i % 2] (layer-normed), writes x[(i + 1) % 2].
+void run_real_gemv(const Chain& c, cudaStream_t s, int links, int reps, bool int8, int sm_count) {
+  constexpr int kMatrices = 96;
+  const size_t w_bytes = static_cast<size_t>(kD) * kD * (int8 ? 1 : 2);
+  char* w = nullptr;
+  float *scale = nullptr, *bias = nullptr, *gamma = nullptr, *beta = nullptr;
+  ST_CUDA_CHECK(cudaMalloc(&w, w_bytes * kMatrices));
+  ST_CUDA_CHECK(cudaMemset(w, int8 ? 0x01 : 0x00, w_bytes * kMatrices));  // small weights, finite sums
+  for (float** p : {&scale, &bias, &gamma, &beta}) {
+    ST_CUDA_CHECK(cudaMalloc(p, kD * sizeof(float)));
+    ST_CUDA_CHECK(cudaMemset(*p, 0, kD * sizeof(float)));
+  }
+  for (const bool pdl : {false, true}) {
+    cudaGraph_t graph;
+    ST_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+    for (int i = 0; i < links; ++i) {
+      GemvArgs a;
+      a.w = w + (i % kMatrices) * w_bytes;
+      a.scale = int8 ? scale : nullptr;
+      a.bias = bias;
+      a.n = kD;
+      a.k = kD;
+      a.x = c.x[i % 2];
+      a.ln_gamma = gamma;
+      a.ln_beta = beta;
+      a.out = c.x[(i + 1) % 2];
+      a.preload = true;
+      gemv(a, int8, sm_count, s, pdl);
+    }
+    ST_CUDA_CHECK(cudaStreamEndCapture(s, &graph));
+    cudaGraphExec_t exec;
+    ST_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+    const double us = median_us(s, reps, [&] { ST_CUDA_CHECK(cudaGraphLaunch(exec, s)); });
+    std::printf("%-8s %-8s %7.2f us a link (%d links, %.1f us)\n", int8 ? "gemv-i8" : "gemv-f16", pdl ? "pdl" : "graph",
+                us / links, links, us);
+    ST_CUDA_CHECK(cudaGraphExecDestroy(exec));
+    ST_CUDA_CHECK(cudaGraphDestroy(graph));
+  }
+  for (void* p : {static_cast<void*>(w), static_cast<void*>(scale), static_cast<void*>(bias),
+                  static_cast<void*>(gamma), static_cast<void*>(beta)}) {
+    ST_CUDA_CHECK(cudaFree(p));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -283,6 +330,8 @@ int main(int argc, char** argv) {
     run_body<kFfn, 4>(c, s, links, reps);
     run_body<kFfnDsm>(c, s, links, reps);
     run_body<kFfnPad, 8>(c, s, links, reps);
+    run_real_gemv(c, s, links, reps, true, p.multiProcessorCount);
+    run_real_gemv(c, s, links, reps, false, p.multiProcessorCount);
     ST_CUDA_CHECK(cudaStreamSynchronize(s));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nmt_chain_bench: %s\n", e.what());
