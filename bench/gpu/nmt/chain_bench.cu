@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "nn/cuda/device_utils.cuh"
+#include "nn/cuda/gemv_math.cuh"
 
 namespace {
 using namespace stream_tts::nn::cuda;
@@ -52,6 +53,7 @@ constexpr int kD = 1024;
 constexpr int kWeightLoads = 16;  // uint4 a thread: 64 KB a block, 8 MB a link
 constexpr int kWeightSlices = 24;  // 192 MB of weights in turn, more than L2 holds
 constexpr int kMaxCopies = 16;
+constexpr int kWarpsPerBlock = kThreads / 32;  // gemv_steps: a row a warp, kBlocks × 8 = kD rows
 
 enum Body { kEmpty = 0, kNorm = 1, kAtom = 2, kFfn = 3, kRows = 4, kDsm = 5, kFfnDsm = 6, kPad = 7, kFfnPad = 8 };
 const char* const kBodyNames[] = {"empty", "norm", "atom", "ffn", "rows", "dsm", "ffn-dsm", "pad", "ffn-pad"};
@@ -66,10 +68,12 @@ struct Chain {
   float* sink;      // keeps the weights' fold alive
 };
 
-__device__ __forceinline__ void load_weights(const Chain& c, int link, uint4 (&wv)[kWeightLoads]) {
+// Through gemv_math.cuh's load_weights (volatile asm), as the decode kernels: a plain __ldg may be sunk
+// past the dependency wait to its first use, which would take the load off the overlap being measured.
+__device__ __forceinline__ void load_link_weights(const Chain& c, int link, uint4 (&wv)[kWeightLoads]) {
   const uint4* w = c.w + (static_cast<size_t>(link % kWeightSlices) * kBlocks + blockIdx.x) * kWeightLoads * kThreads;
 #pragma unroll
-  for (int i = 0; i < kWeightLoads; ++i) wv[i] = __ldg(w + i * kThreads + threadIdx.x);
+  for (int i = 0; i < kWeightLoads; ++i) wv[i] = load_weights(w + i * kThreads + threadIdx.x);
 }
 
 // One link's work after its dependency: what the four bodies do (see the file comment).
@@ -154,7 +158,7 @@ template <int BODY, int COPIES>
 __global__ void __launch_bounds__(kThreads, 1) link_kernel(Chain c, int link) {
   __shared__ float scratch[64];
   uint4 wv[kWeightLoads];
-  if constexpr (has_weights(BODY)) load_weights(c, link, wv);
+  if constexpr (has_weights(BODY)) load_link_weights(c, link, wv);
   pdl_launch_dependents();
   pdl_wait();
   link_body<BODY, COPIES>(c, link, wv, scratch);
@@ -166,13 +170,13 @@ __global__ void __launch_bounds__(kThreads, 1) persistent_kernel(Chain c, int li
   __shared__ float scratch[64];
   uint4 wv[kWeightLoads];
   cg::grid_group grid = cg::this_grid();
-  if constexpr (has_weights(BODY)) load_weights(c, 0, wv);
+  if constexpr (has_weights(BODY)) load_link_weights(c, 0, wv);
   for (int link = 0; link < links; ++link) {
     grid.sync();
     uint4 cur[kWeightLoads];
 #pragma unroll
     for (int i = 0; i < kWeightLoads; ++i) cur[i] = wv[i];
-    if constexpr (has_weights(BODY)) load_weights(c, link + 1, wv);  // in flight across the work and the barrier
+    if constexpr (has_weights(BODY)) load_link_weights(c, link + 1, wv);  // in flight across the work and the barrier
     link_body<BODY, COPIES>(c, link, cur, scratch);
   }
 }
@@ -240,6 +244,73 @@ void run_body(const Chain& c, cudaStream_t s, int links, int reps) {
     });
     std::printf("%-8s %-8s %7.2f us a link (%d links, %.1f us)\n", body.c_str(), "barrier", us / links, links, us);
   }
+}
+
+// The GEMV's steps after the wait added one at a time (STAGE), each link with its 1 MB of int8 weights
+// (8 rows a block, a row a warp, 2 × 16 bytes a lane) loaded before the wait from one of 96 matrices:
+//   0  the norm body's statistics and slice store        2  + each warp's row dotted with it, warp sum
+//   1  + the normalised input into shared memory, barrier 3  + the rows stored by lane 0 (not the slice)
+template <int STAGE>
+__global__ void __launch_bounds__(kThreads) gemv_steps_kernel(Chain c, const uint4* w, int link) {
+  __shared__ float scratch[64];
+  __shared__ __align__(16) float xs[kD + kD / 4];  // padded: a float4 after every 16 floats (gemv.cu's xs_at)
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int row = blockIdx.x * kWarpsPerBlock + warp;
+  const uint4* wr = w + (static_cast<size_t>(link % 96) * kD + row) * (kD / 16);
+  const uint4 w0 = load_weights(wr + lane), w1 = load_weights(wr + 32 + lane);
+  pdl_launch_dependents();
+  pdl_wait();
+  const float* x = c.x[link % 2];
+  float* x_next = c.x[(link + 1) % 2];
+  const float4 v = __ldcg(reinterpret_cast<const float4*>(x) + threadIdx.x);
+  const float2 t = block_sum2((v.x + v.y) + (v.z + v.w), v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w, scratch);
+  const float mean = t.x / kD, rstd = rsqrtf(fmaxf(t.y / kD - mean * mean, 0.0f) + 1e-5f);
+  if constexpr (STAGE == 0) {
+    if (threadIdx.x < kD / kBlocks) x_next[blockIdx.x * (kD / kBlocks) + threadIdx.x] = mean + rstd;
+    return;
+  } else {
+    reinterpret_cast<float4*>(xs)[threadIdx.x + threadIdx.x / 4] =
+        make_float4((v.x - mean) * rstd, (v.y - mean) * rstd, (v.z - mean) * rstd, (v.w - mean) * rstd);
+    __syncthreads();
+    float acc = 0.0f;
+    if constexpr (STAGE >= 2) {
+      const uint4 ws[2] = {w0, w1};
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const float4* xv = reinterpret_cast<const float4*>(xs) + (h * 32 + lane) * 5;
+        const unsigned int u[4] = {ws[h].x, ws[h].y, ws[h].z, ws[h].w};
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          const float4 xq = xv[q];
+          const float xe[4] = {xq.x, xq.y, xq.z, xq.w};
+#pragma unroll
+          for (int b = 0; b < 4; ++b) acc = fmaf(static_cast<float>(static_cast<signed char>(u[q] >> (8 * b))), xe[b], acc);
+        }
+      }
+      acc = warp_sum(acc);
+    }
+    if constexpr (STAGE == 3) {
+      if (lane == 0) x_next[row] = acc;
+    } else {
+      if (threadIdx.x < kD / kBlocks) x_next[blockIdx.x * (kD / kBlocks) + threadIdx.x] = xs[threadIdx.x + threadIdx.x / 16 * 4] + acc;
+    }
+  }
+}
+
+template <int STAGE>
+void run_gemv_steps(const Chain& c, const uint4* w, cudaStream_t s, int links, int reps) {
+  cudaGraph_t graph;
+  ST_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  for (int i = 0; i < links; ++i) {
+    launch(gemv_steps_kernel<STAGE>, dim3(kBlocks), dim3(kThreads), 0, s, true, c, w, i);
+  }
+  ST_CUDA_CHECK(cudaStreamEndCapture(s, &graph));
+  cudaGraphExec_t exec;
+  ST_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  const double us = median_us(s, reps, [&] { ST_CUDA_CHECK(cudaGraphLaunch(exec, s)); });
+  std::printf("steps-%d  %-8s %7.2f us a link (%d links, %.1f us)\n", STAGE, "pdl", us / links, links, us);
+  ST_CUDA_CHECK(cudaGraphExecDestroy(exec));
+  ST_CUDA_CHECK(cudaGraphDestroy(graph));
 }
 
 // The real GEMV chained to itself: link i reads x[i % 2] (layer-normed), writes x[(i + 1) % 2].
@@ -330,6 +401,17 @@ int main(int argc, char** argv) {
     run_body<kFfn, 4>(c, s, links, reps);
     run_body<kFfnDsm>(c, s, links, reps);
     run_body<kFfnPad, 8>(c, s, links, reps);
+    {
+      uint4* gw = nullptr;  // 96 int8 matrices [kD, kD] of small values
+      const size_t bytes = static_cast<size_t>(96) * kD * kD;
+      ST_CUDA_CHECK(cudaMalloc(&gw, bytes));
+      ST_CUDA_CHECK(cudaMemset(gw, 0x01, bytes));
+      run_gemv_steps<0>(c, gw, s, links, reps);
+      run_gemv_steps<1>(c, gw, s, links, reps);
+      run_gemv_steps<2>(c, gw, s, links, reps);
+      run_gemv_steps<3>(c, gw, s, links, reps);
+      ST_CUDA_CHECK(cudaFree(gw));
+    }
     run_real_gemv(c, s, links, reps, true, p.multiProcessorCount);
     run_real_gemv(c, s, links, reps, false, p.multiProcessorCount);
     ST_CUDA_CHECK(cudaStreamSynchronize(s));
