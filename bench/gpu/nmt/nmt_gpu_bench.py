@@ -36,10 +36,9 @@ TINY = dict(vocab_size=1000, d_model=64, encoder_layers=2, decoder_layers=2, enc
             decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128, max_position_embeddings=128,
             scale_embedding=True, init_std=0.1, encoder_layerdrop=0.0, decoder_layerdrop=0.0)
 SRC_LEN, NEW_TOKENS = 24, 32
-# Variant bits (nmt_cuda_capi.cpp): cross-attention in one launch, with half the blocks, as clusters sharing q.
-CROSS, CROSS_WIDE, CROSS_CLUSTER = 16384, 32768, 262144
-COMPACT = 65536  # variant bit: the fused path's warp attention in <= 128 registers
-NO_PRELOAD = 131072  # variant bit: the fused path's preload_constants off (on by default since 2026-11-27d)
+# Variant bits (nmt_cuda_capi.cpp): cross-attention in one launch (plain, half the blocks, clusters sharing q);
+# warp attention in <= 128 registers; preload_constants off (on by default since 2026-11-27d).
+CROSS, CROSS_WIDE, CROSS_CLUSTER, COMPACT, NO_PRELOAD = 16384, 32768, 262144, 65536, 131072
 
 
 def log(*a):
