@@ -1,8 +1,8 @@
 // What one link of a decode step's chain costs when it does (almost) nothing: the floor under the
 // fused decode kernels' tails (bench/gpu/nmt/NOTES.md, "The floor of a link"). A decode step is ~60
 // dependent pieces of work; each is a kernel in a PDL-chained CUDA graph, or a phase between grid
-// barriers in the persistent kernel. This program times chains of N identical links of four kinds of
-// body, each chained four ways:
+// barriers in the persistent kernel. This program times chains of N identical links of these bodies,
+// each chained (up to) four ways:
 //   bodies  empty  read a counter the previous link wrote, block 0 writes it back + 1
 //           norm   every block reads the previous link's 1024-float vector from L2 and reduces its sum
 //                  and sum of squares (a LayerNorm's statistics), then writes its slice of the next one
@@ -25,9 +25,10 @@
 //           cluster    pdl, launched in clusters of 8 blocks (the cross-attention variant 262144)
 //           barrier    one cooperative kernel, links separated by cooperative_groups grid.sync(); the
 //                      ffn body loads the next link's weights before the barrier (register prefetch)
-// And the real decode GEMV (gemv.cu, as the cross-Q GEMV: LayerNorm'd 1024 → 1024, int8 and fp16, weights
-// cycling through 96 matrices so that they come from HBM), chained to itself: what its work after the
-// wait adds to the norm body's floor.
+// Then a GEMV's steps after its wait added one at a time (steps-0..3, gemv_steps_kernel), and the real
+// decode GEMV (gemv.cu, as the cross-Q GEMV: LayerNorm'd 1024 → 1024, int8 and fp16, weights cycling
+// through 96 matrices so that they come from HBM) chained to itself: what its work after the wait adds
+// to the norm body's floor.
 // 128 blocks of 256 threads (one an SM), N = 480 links (a sentence's 32 steps × 15), median of 20
 // launches. Output: one line per body × chain, µs a link.
 //   nmt_chain_bench [--links N] [--reps R]
