@@ -77,7 +77,7 @@ __device__ __forceinline__ void load_link_weights(const Chain& c, int link, uint
   for (int i = 0; i < kWeightLoads; ++i) wv[i] = load_weights(w + i * kThreads + threadIdx.x);
 }
 
-// One link's work after its dependency: what the four bodies do (see the file comment).
+// One link's work after its dependency: what each body does (see the file comment).
 template <int BODY, int COPIES>
 __device__ __forceinline__ void link_body(const Chain& c, int link, const uint4 (&wv)[kWeightLoads], float* scratch) {
   if constexpr (BODY == kEmpty) {
@@ -136,8 +136,6 @@ __device__ __forceinline__ void link_body(const Chain& c, int link, const uint4 
       if (threadIdx.x < 128) atomicAdd(c.sums[(link + 1) % 3] + (blockIdx.x % 8) * 128 + threadIdx.x, r);
     }
     if constexpr (BODY != kNorm) {
-      // sums[(link + 2) % 3] was read by the previous link (finished) and is added into by the next
-      // one (not started): each block zero-fills its slice of it.
       if constexpr (BODY == kAtom || BODY == kFfn) {
         atomicAdd(reinterpret_cast<float4*>(c.sums[(link + 1) % 3] + (blockIdx.x % COPIES) * kD) + threadIdx.x,
                   make_float4(r, r, r, r));
@@ -145,6 +143,8 @@ __device__ __forceinline__ void link_body(const Chain& c, int link, const uint4 
       if constexpr (BODY == kPad || BODY == kFfnPad) {
         atomicAdd(reinterpret_cast<float4*>(c.sums[(link + 1) % 3]) + threadIdx.x * COPIES, make_float4(r, r, r, r));
       }
+      // sums[(link + 2) % 3] was read by the previous link (finished) and is added into by the next
+      // one (not started): each block zero-fills its slice of it.
       constexpr int kSlice = COPIES * kD / 4 / kBlocks;  // float4s a block zero-fills
       if (threadIdx.x < kSlice) {
         reinterpret_cast<float4*>(c.sums[(link + 2) % 3])[blockIdx.x * kSlice + threadIdx.x] =
@@ -213,6 +213,24 @@ double median_us(cudaStream_t s, int reps, F&& run) {
   return us[us.size() / 2];
 }
 
+void print_link(const std::string& body, const char* chain, double us, int links) {
+  std::printf("%-8s %-8s %7.2f us a link (%d links, %.1f us)\n", body.c_str(), chain, us / links, links, us);
+}
+
+// Captures record(i) for links i = 0.. into one graph and prints the median time of its launches a link.
+template <typename Record>
+void time_graph(cudaStream_t s, int links, int reps, const std::string& body, const char* chain, Record&& record) {
+  cudaGraph_t graph;
+  ST_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  for (int i = 0; i < links; ++i) record(i);
+  ST_CUDA_CHECK(cudaStreamEndCapture(s, &graph));
+  cudaGraphExec_t exec;
+  ST_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  print_link(body, chain, median_us(s, reps, [&] { ST_CUDA_CHECK(cudaGraphLaunch(exec, s)); }), links);
+  ST_CUDA_CHECK(cudaGraphExecDestroy(exec));
+  ST_CUDA_CHECK(cudaGraphDestroy(graph));
+}
+
 template <int BODY, int COPIES = 1>
 void run_body(const Chain& c, cudaStream_t s, int links, int reps) {
   const std::string body = std::string(kBodyNames[BODY]) + (COPIES > 1 ? "/" + std::to_string(COPIES) : "");
@@ -221,19 +239,10 @@ void run_body(const Chain& c, cudaStream_t s, int links, int reps) {
   constexpr bool kClusterOnly = BODY == kDsm || BODY == kFfnDsm;
   for (int chain : {kGraph, kPdl, kCluster}) {
     if (kClusterOnly && chain != kCluster) continue;
-    cudaGraph_t graph;
-    ST_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-    for (int i = 0; i < links; ++i) {
+    time_graph(s, links, reps, body, names[chain], [&](int i) {
       launch_in_clusters(chain == kCluster ? 8u : 1u, link_kernel<BODY, COPIES>, dim3(kBlocks), dim3(kThreads), 0, s,
                          chain != kGraph, c, i);
-    }
-    ST_CUDA_CHECK(cudaStreamEndCapture(s, &graph));
-    cudaGraphExec_t exec;
-    ST_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-    const double us = median_us(s, reps, [&] { ST_CUDA_CHECK(cudaGraphLaunch(exec, s)); });
-    std::printf("%-8s %-8s %7.2f us a link (%d links, %.1f us)\n", body.c_str(), names[chain], us / links, links, us);
-    ST_CUDA_CHECK(cudaGraphExecDestroy(exec));
-    ST_CUDA_CHECK(cudaGraphDestroy(graph));
+    });
   }
   if constexpr (!kClusterOnly) {  // a cluster body needs a cluster launch
     Chain cc = c;
@@ -243,7 +252,7 @@ void run_body(const Chain& c, cudaStream_t s, int links, int reps) {
       ST_CUDA_CHECK(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(persistent_kernel<BODY, COPIES>), dim3(kBlocks),
                                                 dim3(kThreads), args, 0, s));
     });
-    std::printf("%-8s %-8s %7.2f us a link (%d links, %.1f us)\n", body.c_str(), "barrier", us / links, links, us);
+    print_link(body, "barrier", us, links);
   }
 }
 
@@ -300,18 +309,9 @@ __global__ void __launch_bounds__(kThreads) gemv_steps_kernel(Chain c, const uin
 
 template <int STAGE>
 void run_gemv_steps(const Chain& c, const uint4* w, cudaStream_t s, int links, int reps) {
-  cudaGraph_t graph;
-  ST_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-  for (int i = 0; i < links; ++i) {
+  time_graph(s, links, reps, "steps-" + std::to_string(STAGE), "pdl", [&](int i) {
     launch(gemv_steps_kernel<STAGE>, dim3(kBlocks), dim3(kThreads), 0, s, true, c, w, i);
-  }
-  ST_CUDA_CHECK(cudaStreamEndCapture(s, &graph));
-  cudaGraphExec_t exec;
-  ST_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  const double us = median_us(s, reps, [&] { ST_CUDA_CHECK(cudaGraphLaunch(exec, s)); });
-  std::printf("steps-%d  %-8s %7.2f us a link (%d links, %.1f us)\n", STAGE, "pdl", us / links, links, us);
-  ST_CUDA_CHECK(cudaGraphExecDestroy(exec));
-  ST_CUDA_CHECK(cudaGraphDestroy(graph));
+  });
 }
 
 // The real GEMV chained to itself: link i reads x[i % 2] (layer-normed), writes x[(i + 1) % 2].
@@ -327,9 +327,7 @@ void run_real_gemv(const Chain& c, cudaStream_t s, int links, int reps, bool int
     ST_CUDA_CHECK(cudaMemset(*p, 0, kD * sizeof(float)));
   }
   for (const bool pdl : {false, true}) {
-    cudaGraph_t graph;
-    ST_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-    for (int i = 0; i < links; ++i) {
+    time_graph(s, links, reps, int8 ? "gemv-i8" : "gemv-f16", pdl ? "pdl" : "graph", [&](int i) {
       GemvArgs a;
       a.w = w + (i % kMatrices) * w_bytes;
       a.scale = int8 ? scale : nullptr;
@@ -342,15 +340,7 @@ void run_real_gemv(const Chain& c, cudaStream_t s, int links, int reps, bool int
       a.out = c.x[(i + 1) % 2];
       a.preload = true;
       gemv(a, int8, sm_count, s, pdl);
-    }
-    ST_CUDA_CHECK(cudaStreamEndCapture(s, &graph));
-    cudaGraphExec_t exec;
-    ST_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-    const double us = median_us(s, reps, [&] { ST_CUDA_CHECK(cudaGraphLaunch(exec, s)); });
-    std::printf("%-8s %-8s %7.2f us a link (%d links, %.1f us)\n", int8 ? "gemv-i8" : "gemv-f16", pdl ? "pdl" : "graph",
-                us / links, links, us);
-    ST_CUDA_CHECK(cudaGraphExecDestroy(exec));
-    ST_CUDA_CHECK(cudaGraphDestroy(graph));
+    });
   }
   for (void* p : {static_cast<void*>(w), static_cast<void*>(scale), static_cast<void*>(bias),
                   static_cast<void*>(gamma), static_cast<void*>(beta)}) {

@@ -460,8 +460,8 @@ __global__ void __launch_bounds__(kThreads) cross_attention_out_kernel(CrossAtte
   const AttentionOutArgs& o = c.out;
   const int splits = o.splits;
   const int h = blockIdx.x / splits;
-  const int split = blockIdx.x % splits;  // CLUSTER: the block's rank in its cluster
-  const int row0 = (blockIdx.x % splits) * OROWS * (kThreads / kLanes) + threadIdx.x / kLanes;
+  const int split = blockIdx.x % splits;  // CLUSTER: also the block's rank in its cluster
+  const int row0 = split * OROWS * (kThreads / kLanes) + threadIdx.x / kLanes;
   const int lane = threadIdx.x % kLanes;
   uint4 wv[OROWS];
 #pragma unroll
@@ -645,25 +645,15 @@ void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t
       launch_in_clusters(static_cast<unsigned int>(c.out.splits), kernel, grid, dim3(kThreads), smem, stream, pdl, c);
     };
     with_bool(a.q.preload, [&](auto preload) {
-      constexpr bool kPre = decltype(preload)::value;
-      const bool eight = c.out.splits == 8;
-      if (int8) {
-        if (eight) {
-          block ? go_cluster(cross_attention_out_kernel<true, 1, 2, 2, kPre, true>)
-                : go_cluster(cross_attention_out_kernel<true, 1, 2, 1, kPre, true>);
-        } else {
-          block ? go_cluster(cross_attention_out_kernel<true, 4, 2, 2, kPre, true>)
-                : go_cluster(cross_attention_out_kernel<true, 4, 2, 1, kPre, true>);
-        }
-      } else {
-        if (eight) {
-          block ? go_cluster(cross_attention_out_kernel<false, 1, 4, 2, kPre, true>)
-                : go_cluster(cross_attention_out_kernel<false, 1, 4, 1, kPre, true>);
-        } else {
-          block ? go_cluster(cross_attention_out_kernel<false, 4, 4, 2, kPre, true>)
-                : go_cluster(cross_attention_out_kernel<false, 4, 4, 1, kPre, true>);
-        }
-      }
+      with_bool(c.out.splits == 8, [&](auto eight) {
+        with_bool(block, [&](auto block_attention) {
+          constexpr bool kPre = decltype(preload)::value;
+          constexpr int kQRows = decltype(eight)::value ? 1 : 4;
+          constexpr int kMode = decltype(block_attention)::value ? 2 : 1;
+          int8 ? go_cluster(cross_attention_out_kernel<true, kQRows, 2, kMode, kPre, true>)
+               : go_cluster(cross_attention_out_kernel<false, kQRows, 4, kMode, kPre, true>);
+        });
+      });
     });
     return;
   }
