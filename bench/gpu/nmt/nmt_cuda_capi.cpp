@@ -51,7 +51,11 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // memory carveout: 2048 = 100 %, 4096 = 50 %; 16384 = cross-attention in one launch (fused_cross 1),
 // 32768 = the same with half the blocks (fused_cross 2); 65536 = warp attention in <= 128 registers
 // (fused_attention 3); 131072 = preload_constants off (on by default since 2026-11-27d); 262144 = cross-attention
-// in one launch, each head's blocks a cluster sharing q (fused_cross 3). 0 = the runner's defaults.
+// in one launch, each head's blocks a cluster sharing q (fused_cross 3); 2097152 = the cross-Q GEMV and
+// attention_out (fused_cross 0, the default until 2026-11-27l) instead of the cross-attention folded into
+// the encoder output; 4194304 = the folded cross-attention with x read by every warp from L2
+// (fold_x_per_warp); 8388608 = the FFN's sums in one copy (ffn_sum_copies 1, the default until
+// 2026-11-27l) instead of 4. 0 = the runner's defaults.
 void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, int flags,
                               const int* shortlist, int n_shortlist);
 
@@ -76,8 +80,13 @@ void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, in
     o.fused_attention = (flags & 256) != 0 ? 2 : (flags & 8192) != 0 ? 1 : (flags & 65536) != 0 ? 3 : 0;
     o.fused_ffn_shared_w2 = (flags & 512) != 0;
     o.fused_lm_head_rows = (flags & 1024) != 0 ? 4 : 0;
-    o.fused_cross = (flags & 262144) != 0 ? 3 : (flags & 32768) != 0 ? 2 : (flags & 16384) != 0 ? 1 : 0;
+    if ((flags & 2097152) != 0) o.fused_cross = 0;
+    if ((flags & 262144) != 0) o.fused_cross = 3;
+    if ((flags & 32768) != 0) o.fused_cross = 2;
+    if ((flags & 16384) != 0) o.fused_cross = 1;
     if ((flags & 131072) != 0) o.preload_constants = !o.preload_constants;
+    o.fold_x_per_warp = (flags & 4194304) != 0;
+    if ((flags & 8388608) != 0) o.ffn_sum_copies = 1;
     if ((flags & 2048) != 0) o.decode_carveout = 100;
     if ((flags & 4096) != 0) o.decode_carveout = 50;
     o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;

@@ -39,6 +39,9 @@ SRC_LEN, NEW_TOKENS = 24, 32
 # Variant bits (nmt_cuda_capi.cpp): cross-attention in one launch (plain, half the blocks, clusters sharing q);
 # warp attention in <= 128 registers; preload_constants off (on by default since 2026-11-27d).
 CROSS, CROSS_WIDE, CROSS_CLUSTER, COMPACT, NO_PRELOAD = 16384, 32768, 262144, 65536, 131072
+# The cross-Q GEMV + attention_out instead of the folded cross-attention; the folded one reading x from
+# L2 in every warp; the FFN's sums in one copy instead of 4 (the defaults until 2026-11-27l: UNFOLDED | ONE_COPY).
+UNFOLDED, FOLD_X_PER_WARP, ONE_COPY = 2097152, 4194304, 8388608
 
 
 def log(*a):
@@ -220,7 +223,9 @@ def cmd_smoke(a):
                                                   (1, False, False, CROSS_WIDE), (0, False, False, CROSS),
                                                   (1, False, False, CROSS_CLUSTER), (0, False, False, CROSS_CLUSTER),
                                                   (1, False, False, COMPACT), (1, False, False, NO_PRELOAD),
-                                                  (1, False, False, NO_PRELOAD | CROSS)):
+                                                  (1, False, False, NO_PRELOAD | CROSS), (1, False, False, UNFOLDED),
+                                                  (0, False, False, UNFOLDED | ONE_COPY),
+                                                  (1, False, False, FOLD_X_PER_WARP), (1, False, False, ONE_COPY)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
@@ -234,7 +239,8 @@ def cmd_smoke(a):
             ours.l.nmt_cuda_close(r)
         # The vocabulary shortlist (compact LM head + source slots), fused, unfused and persistent.
         sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 5, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
-        for persistent, unfused, variant in ((False, False, 0), (False, True, 0), (True, False, 0), (False, False, CROSS)):
+        for persistent, unfused, variant in ((False, False, 0), (False, True, 0), (True, False, 0), (False, False, CROSS),
+                                            (False, False, UNFOLDED | ONE_COPY)):
             r = ours.open(m, int8, 1, 64, 64, persistent=persistent, unfused=unfused, shortlist=sl, variant=variant)
             t1 = ours.forced(r, src, 16)
             g = ours.generate(r, src, 16, bos=5)
@@ -357,7 +363,12 @@ def cmd_parity(a):
                "ours_int8_compact": ours.open(m, 1, 1, 64, 64, variant=COMPACT),
                "ours_fp16_no_preload": ours.open(m, 0, 1, 64, 64, variant=NO_PRELOAD),
                "ours_int8_no_preload": ours.open(m, 1, 1, 64, 64, variant=NO_PRELOAD),
-               "ours_int8_no_preload_cross": ours.open(m, 1, 1, 64, 64, variant=NO_PRELOAD | CROSS)}
+               "ours_int8_no_preload_cross": ours.open(m, 1, 1, 64, 64, variant=NO_PRELOAD | CROSS),
+               "ours_fp16_unfolded": ours.open(m, 0, 1, 64, 64, variant=UNFOLDED | ONE_COPY),
+               "ours_int8_unfolded": ours.open(m, 1, 1, 64, 64, variant=UNFOLDED | ONE_COPY),
+               "ours_int8_unfolded_copies": ours.open(m, 1, 1, 64, 64, variant=UNFOLDED),
+               "ours_int8_fold_one_copy": ours.open(m, 1, 1, 64, 64, variant=ONE_COPY),
+               "ours_int8_fold_x_per_warp": ours.open(m, 1, 1, 64, 64, variant=FOLD_X_PER_WARP)}
     # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
     sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
     shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),
@@ -366,14 +377,21 @@ def cmd_parity(a):
                    "ours_fp16_shortlist_persistent": dict(int8=0, persistent=True),
                    "ours_fp16_shortlist_cross": dict(int8=0, variant=CROSS),
                    "ours_int8_shortlist_cross": dict(int8=1, variant=CROSS),
-                   "ours_int8_shortlist_no_preload": dict(int8=1, variant=NO_PRELOAD)}
+                   "ours_int8_shortlist_no_preload": dict(int8=1, variant=NO_PRELOAD),
+                   "ours_int8_shortlist_unfolded": dict(int8=1, variant=UNFOLDED | ONE_COPY)}
     for name, kw in shortlisted.items():
         int8 = kw.pop("int8")
         runners[name] = ours.open(m, int8, 1, 64, 64, shortlist=sl, **kw)
     rng = np.random.default_rng(2)
     srcs = random_sources(rng, 8, cfg["vocab_size"], length=SRC_LEN, eos=cfg.get("eos_token_id", 2))
     res = logits_parity(ours, runners, hf32, srcs, vocab, bos=7, shortlists={k: sl for k in shortlisted})
-    tol = {k: (1e-1 if "int8" in k else 1e-2) for k in runners}
+    # The folded cross-attention (the default) preloads 24 source positions a block; longer sources take
+    # its late path.
+    folds = {k: runners[k] for k in ("ours_fp16", "ours_int8")}
+    long = logits_parity(ours, folds, hf32, random_sources(np.random.default_rng(4), 4, cfg["vocab_size"], length=40,
+                                                          eos=cfg.get("eos_token_id", 2)), vocab, bos=7)
+    res.update({f"{k}_src40": v for k, v in long.items()})
+    tol = {k: (1e-1 if "int8" in k else 1e-2) for k in res}
     ok = all(res[k]["rel_l2_max"] <= tol[k] for k in tol)
     # Greedy under the shortlist = transformers' argmax over the allowed ids (clear-margin rule).
     greedy_runners = [(k, runners[k]) for k in shortlisted]

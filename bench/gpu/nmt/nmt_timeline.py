@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nmt_gpu_bench import NEW_TOKENS, NLLB_600M, Ours, forced_ms, make_shortlist, random_sources  # noqa: E402
 
-KINDS = ("embed", "qkv", "self_attn_out", "cross_q", "cross_attn_out", "ffn", "lm_head")
+KINDS = ("embed", "qkv", "self_attn_out", "cross_q", "cross_attn_out", "cross_folded", "ffn", "lm_head")
 
 
 def label(names):
@@ -36,6 +36,8 @@ def label(names):
             gemv_i = attn_i = 0  # a step starts after each LM head
         elif "ffn" in n:
             out.append("ffn")
+        elif "cross_folded" in n:
+            out.append("cross_folded")
         elif "attention_out" in n:
             out.append("self_attn_out" if attn_i % 2 == 0 else "cross_attn_out")
             attn_i += 1

@@ -73,11 +73,13 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
   for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
     float4 v = *reinterpret_cast<const float4*>(a.x + i);
     if (a.x_add != nullptr) {
-      const float4 t = *reinterpret_cast<const float4*>(a.x_add + i);
-      v.x += t.x;
-      v.y += t.y;
-      v.z += t.z;
-      v.w += t.w;
+      for (int c = 0; c < a.x_add_copies; ++c) {
+        const float4 t = *reinterpret_cast<const float4*>(a.x_add + c * a.k + i);
+        v.x += t.x;
+        v.y += t.y;
+        v.z += t.z;
+        v.w += t.w;
+      }
     }
     if (a.x_store != nullptr && (i / 4) % gridDim.x == blockIdx.x) *reinterpret_cast<float4*>(a.x_store + i) = v;
     *reinterpret_cast<float4*>(xs + xs_at<INT8>(i)) = v;
@@ -432,7 +434,7 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
       s.z += b.z;
       s.w += b.w;
     }
-    atomicAdd(reinterpret_cast<float4*>(f.out + i), s);
+    atomicAdd(reinterpret_cast<float4*>(f.out + blockIdx.x % f.out_copies * f.d + i), s);
   }
 }
 

@@ -52,6 +52,7 @@ struct GemvArgs {
   int seg = 0;
   const int* pos = nullptr;
   const float* x_add = nullptr;
+  int x_add_copies = 1;  // x_add holds this many vectors of k, all added (FfnArgs::out_copies)
   float* x_store = nullptr;
   float* zero = nullptr;
   int zero_n = 0;
@@ -103,6 +104,8 @@ struct FfnArgs {
   float ln_eps = 1e-5f;
   Act act = Act::kRelu;
   float* out = nullptr;
+  int out_copies = 1;  // block b adds its sums to copy b % out_copies of out ([out_copies, d]; fewer
+                       // atomics on one address, the reader adds the copies: GemvArgs::x_add_copies)
   bool w2_shared = false;  // W2ᵀ rows through shared memory (async copy) instead of registers
   // Optional, as GemvArgs: the input is x + x_add, and that sum is written to x_store (a disjoint slice
   // per block; x_store must alias neither x nor x_add).
@@ -246,6 +249,57 @@ struct CrossAttentionOutArgs {
 bool cross_attention_out_supported(int head_dim, int d, int heads, int n_q);
 bool cross_attention_out_cluster_supported(int d);
 void cross_attention_out(const CrossAttentionOutArgs& a, bool int8, cudaStream_t stream, bool pdl);
+
+// Cross-attention folded into the encoder output (pre-LN, head_dim 64, heads·64 = d; cross_folded.cu).
+// Once per sentence, for decoder layer l, head h and source position j, with K, V the cross keys and
+// values (biases added) and α = 1/√64:
+//   G[j, c]        = α Σ_e K[j, 64h + e] · W_q[64h + e, c]
+//   q_rows[l,h,j,c] = fp16(γ_c · G[j, c])              (γ, β: the cross-attention LayerNorm)
+//   q_const[l,h,j] = α Σ_e K[j, 64h + e] · (W_q·β + b_q)[64h + e]   (= Σ_c β_c G[j, c] + α K·b_q)
+//   v_rows[l,h,j,r] = fp16(Σ_e W_o[r, 64h + e] · V[j, 64h + e])
+// so that a step's score of j is rstd·(x·q_rows_j − mean·Σ_c q_rows_j) + q_const_j (mean, rstd: x's
+// LayerNorm statistics) and its output is Σ_h Σ_j p_hj v_rows[h, j] + b_o: no W_q, no W_o, no q.
+struct CrossFoldLayer {
+  const void* wq = nullptr;  // [heads·64, d] fp16 or int8
+  const float* wq_scale = nullptr;
+  const float* q_beta = nullptr;  // [heads·64] W_q·β + b_q (β: the LayerNorm's), computed at load
+  const float* gamma = nullptr;
+  const void* wo = nullptr;  // [d, heads·64]
+  const float* wo_scale = nullptr;
+};
+struct CrossFoldArgs {
+  const CrossFoldLayer* layers = nullptr;  // device memory [n_layers]
+  int n_layers = 0, heads = 0, d = 0;
+  int s = 0, max_src = 0;             // source length; rows per head in the outputs
+  const float* ckv = nullptr;         // row j: layer l's K at 2·d·l, V at 2·d·l + d (no biases)
+  int ckv_stride = 0;
+  const float* kv_bias = nullptr;     // [2·d·n_layers], as a ckv row
+  float scale = 0.125f;               // α
+  uint16_t* q_rows = nullptr;         // [n_layers, heads, max_src, d] fp16
+  uint16_t* v_rows = nullptr;         // [n_layers, heads, max_src, d] fp16
+  float* q_const = nullptr;           // [n_layers, heads, max_src]
+};
+void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream);
+// A decode step's cross-attention from the folded rows of one layer: out[0, d) += Σ_h Σ_j p_hj v_rows +
+// bias, read from x (not normed: the statistics are taken here). out must not alias x (atomic sums);
+// zero [zero_n] is zero-filled after the PDL wait, as in GemvArgs.
+struct CrossFoldedArgs {
+  const uint16_t* q_rows = nullptr;  // this layer's [heads, max_src, d]
+  const uint16_t* v_rows = nullptr;
+  const float* q_const = nullptr;    // this layer's [heads, max_src]
+  int max_src = 0, heads = 0, d = 0;
+  const int* len = nullptr;          // source length, constant while the graph runs
+  const float* x = nullptr;
+  float eps = 1e-5f;
+  const float* bias = nullptr;       // b_o [d], or null
+  float* out = nullptr;
+  float* zero = nullptr;
+  int zero_n = 0;
+  bool x_per_warp = false;  // every warp reads x from L2 itself, instead of one copy a block in shared
+                            // memory (the first version; kept for measuring)
+};
+bool cross_folded_supported(int head_dim, int d, int heads, int n_q);
+void cross_folded(const CrossFoldedArgs& a, cudaStream_t stream, bool pdl);
 
 // Token embedding × scale + sinusoidal position. Encoder: rows tokens from tokens[0..rows), positions
 // 0..rows-1. Decoder (step non-null): one row, token tokens[*step] at position *step.

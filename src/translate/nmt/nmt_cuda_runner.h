@@ -41,15 +41,25 @@ struct NmtCudaOptions {
                                     // sums, so the last bits vary between runs); other models ignore it
   int fused_attention = 0;             // fused path, each head's attention: 1 = by one warp, 2 = by the
                                        // whole block in few registers, 3 = by one warp in <= 128
-                                       // registers, 0 = 2 for fp16 and 1 for int8
-                                       // (H200: fp16 13.6 vs 13.8 ms, int8 13.5 vs 12.7; NOTES.md)
+                                       // registers, 0 = 2, except 1 for int8 without the folded
+                                       // cross-attention (H200, int8 shortlist: with it block 8.13 vs
+                                       // warp 8.28 ms; without it warp 12.7 vs block 13.6; NOTES.md)
   bool fused_ffn_shared_w2 = false;    // fused path: the FFN's W2 rows via shared memory, not registers
   int fused_lm_head_rows = 0;          // fused path: LM-head rows per warp (0: 4 fp16, 8 int8)
-  int fused_cross = 0;                 // fused path: 1 = cross-attention in one launch (its query computed
-                                       // in each block: 4 launches a layer), 2 = the same with half the
-                                       // blocks, 3 = each head's blocks as a thread-block cluster sharing
-                                       // q_h (d 1024 or 256, else as 1); 0 = cross-Q GEMV + attention
-                                       // (NOTES.md)
+  int fused_cross = 4;                 // fused path, the cross-attention: 4 = folded into each sentence's
+                                       // encoder output (no W_q/W_o in a step, one launch a layer:
+                                       // kernels.cuh CrossFoldArgs; head_dim 64 and heads·64 = d in
+                                       // 256/512/1024, else as 0; GPU memory 2·layers·heads·
+                                       // max_source_tokens·d fp16, 403 MB for NLLB-600M at 512 tokens;
+                                       // H200: shortlist int8 9.5 -> 8.6, fp16 9.3 -> 8.4 ms), 1 = one
+                                       // launch computing its query in each block, 2 = the same with half
+                                       // the blocks, 3 = each head's blocks as a thread-block cluster
+                                       // sharing q_h, 0 = cross-Q GEMV + attention (bench/gpu/nmt/NOTES.md)
+  bool fold_x_per_warp = false;        // fused_cross 4: every warp reads x from L2 itself (the first
+                                       // version) instead of one copy a block in shared memory
+  int ffn_sum_copies = 4;              // fused path: the FFN adds its sums into this many copies (1..4),
+                                       // which its readers add up: fewer atomics on one address
+                                       // (H200 with fused_cross 4: fp16 shortlist -0.1 ms, int8 ±0.05)
   bool preload_constants = true;       // fused path: LayerNorm gamma/beta, int8 scales and biases loaded
                                        // before each kernel's PDL wait, like its weights (H200, same
                                        // run: shortlist fp16 10.43 -> 9.65 ms, int8 11.25 -> 10.67)

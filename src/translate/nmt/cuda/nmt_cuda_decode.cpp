@@ -1,5 +1,5 @@
 // Recording of decode steps (NmtCudaRunner::Impl, nmt_cuda_runner_impl.h): the fused layers of pre-LN
-// M2M100/NLLB (5 launches a layer: bench/gpu/nmt/NOTES.md), the per-kernel layers of other models (8 a
+// M2M100/NLLB (4 or 5 launches a layer: bench/gpu/nmt/NOTES.md), the per-kernel layers of other models (8 a
 // layer, plus post-LN norms), and the arguments of the opt-in persistent decode kernel. Every kernel
 // reads the step and token from device memory, so one captured graph serves every sentence.
 #include <cuda_runtime_api.h>
@@ -17,6 +17,8 @@ namespace stream_tts {
 using nmt_cuda::DeviceLinear;
 using nmt_cuda::to_act;
 
+constexpr int kMaxFfnSumCopies = 4;  // NmtCudaOptions::ffn_sum_copies
+
 // Buffers of the fused decode layers, when the model is one they handle.
 void NmtCudaRunner::Impl::init_fused() {
   const NmtConfig& cf = c();
@@ -28,7 +30,7 @@ void NmtCudaRunner::Impl::init_fused() {
   fused = true;
   xs[0] = arena.alloc_n<float>(d);
   xs[1] = arena.alloc_n<float>(d);
-  ffn_sum = arena.alloc_n<float>(d);
+  ffn_sum = arena.alloc_n<float>(static_cast<size_t>(kMaxFfnSumCopies) * d);
   cross_sum = arena.alloc_n<float>(d);
   for (const nmt_cuda::DeviceLayer& L : w.decoder) {
     void* t = arena.alloc(static_cast<size_t>(L.fc2.n) * L.fc2.k * (int8 ? 1 : 2));
@@ -36,6 +38,60 @@ void NmtCudaRunner::Impl::init_fused() {
     fc2_t.push_back(t);
   }
   ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+  if (options.fused_cross == 4) init_fold();
+}
+
+// The folded cross-attention's buffers (options.fused_cross 4), when the model's shape allows it.
+void NmtCudaRunner::Impl::init_fold() {
+  const NmtConfig& cf = c();
+  const int d = cf.d_model, heads = cf.decoder_heads, layers = cf.decoder_layers;
+  if (!kern::cross_folded_supported(cf.decoder_head_dim(), d, heads, w.decoder[0].cross_q.n)) return;
+  // W_q·β + b_q of every layer (β: the cross-attention LayerNorm's), for the scores' constants.
+  const int nq = w.decoder[0].cross_q.n;
+  float* q_beta = arena.alloc_n<float>(static_cast<size_t>(layers) * nq);
+  std::vector<kern::CrossFoldLayer> host(layers);
+  for (int l = 0; l < layers; ++l) {
+    const nmt_cuda::DeviceLayer& L = w.decoder[l];
+    kern::GemvArgs g;
+    g.w = L.cross_q.w;
+    g.scale = L.cross_q.scale;
+    g.bias = L.cross_q.bias;
+    g.n = nq;
+    g.k = d;
+    g.x = L.cross_norm.beta;
+    g.out = q_beta + static_cast<size_t>(l) * nq;
+    kern::gemv(g, L.cross_q.int8, sm_count, stream, false);
+    host[l] = {L.cross_q.w, L.cross_q.scale, g.out, L.cross_norm.gamma, L.cross_out.w, L.cross_out.scale};
+  }
+  fold_layers = arena.alloc_n<kern::CrossFoldLayer>(layers);
+  ST_CUDA_CHECK(cudaMemcpyAsync(fold_layers, host.data(), layers * sizeof(kern::CrossFoldLayer),
+                                cudaMemcpyHostToDevice, stream));
+  const size_t rows = static_cast<size_t>(layers) * heads * max_src;
+  fold_q = arena.alloc_n<uint16_t>(rows * d);
+  fold_v = arena.alloc_n<uint16_t>(rows * d);
+  fold_const = arena.alloc_n<float>(rows);
+  ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+// Records the fold of sentence length s (the end of the encoder graph; needs ckv).
+void NmtCudaRunner::Impl::record_fold(int s) {
+  const NmtConfig& cf = c();
+  const int d = cf.d_model, heads = cf.decoder_heads, layers = cf.decoder_layers;
+  kern::CrossFoldArgs f;
+  f.layers = fold_layers;
+  f.n_layers = layers;
+  f.heads = heads;
+  f.d = d;
+  f.s = s;
+  f.max_src = max_src;
+  f.ckv = ckv;
+  f.ckv_stride = 2 * d * layers;
+  f.kv_bias = w.cross_kv.bias;
+  f.scale = 1.0f / std::sqrt(static_cast<float>(cf.decoder_head_dim()));
+  f.q_rows = fold_q;
+  f.v_rows = fold_v;
+  f.q_const = fold_const;
+  kern::cross_fold(f, w.decoder[0].cross_q.int8, stream);
 }
 
 // The persistent decode kernel's arguments, when the model is one it handles.
@@ -258,17 +314,20 @@ void NmtCudaRunner::Impl::record_step(bool first) {
 // x) -> cross-Q GEMV (normed; zero-fills the FFN sums) -> cross-attention + out projection -> fused
 // FFN (atomics into the FFN sums); then the LM head (input x + FFN sums), whose last block writes
 // the next step's embedding into xs[0]. The first step of a graph embeds its token itself.
-// options.fused_cross (4 launches a layer): the cross-Q GEMV and cross-attention become one launch
+// options.fused_cross (4 launches a layer; 4, the default, folds the cross-attention into the encoder
+// output: init_fold, record_fold): the cross-Q GEMV and cross-attention become one launch
 // whose blocks read x while others add their sums, so those sums go to cross_sum (zero-filled by the
 // QKV GEMV) and the FFN reads x + cross_sum and stores that sum; the residual stream then stays in
 // xs[0] (read by QKV, written by the FFN) and xs[1] (written by QKV, added to by self-attention).
 void NmtCudaRunner::Impl::record_step_fused(bool first) {
   const NmtConfig& cf = c();
   const int d = cf.d_model, layers = cf.decoder_layers;
-  const bool cross1 = options.fused_cross > 0 &&
-                      kern::cross_attention_out_supported(cf.decoder_head_dim(), d, cf.decoder_heads,
-                                                          w.decoder[0].cross_q.n);
+  const bool folded = fold_q != nullptr;
+  const bool cross1 = folded || (options.fused_cross > 0 && options.fused_cross < 4 &&
+                                 kern::cross_attention_out_supported(cf.decoder_head_dim(), d, cf.decoder_heads,
+                                                                     w.decoder[0].cross_q.n));
   const bool pdl = options.programmatic_launch;
+  const int copies = std::clamp(options.ffn_sum_copies, 1, kMaxFfnSumCopies);
   const float eps = cf.layer_norm_eps;
   const float embed_scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
   if (first) {
@@ -307,7 +366,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.n = proj.n;
     f.k = proj.k;
     f.x = x;
-    f.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && !int8);
+    f.block_attention = options.fused_attention == 2 || (options.fused_attention == 0 && (!int8 || folded));
     f.compact = options.fused_attention == 3;
     f.preload = options.preload_constants;
     kern::attention_out(f, proj.int8, stream, pdl);
@@ -325,6 +384,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     float* x = cross1 ? xs[1] : xs[(l + 1) % 2];
     kern::GemvArgs qkv = gemv(L.qkv, cross1 ? xs[0] : xs[l % 2], L.self_norm, dec_q);
     qkv.x_add = l > 0 ? ffn_sum : nullptr;  // layer 0: the embedding alone (ffn_sum is last step's)
+    qkv.x_add_copies = copies;
     qkv.x_store = x;
     if (cross1) {
       qkv.zero = cross_sum;
@@ -347,7 +407,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     attend(a, L.out, x);
     kern::GemvArgs cq = gemv(L.cross_q, x, L.cross_norm, dec_qc);
     cq.zero = ffn_sum;
-    cq.zero_n = d;
+    cq.zero_n = copies * d;
     if (!cross1) kern::gemv(cq, L.cross_q.int8, sm_count, stream, pdl);
     a.q = dec_qc;
     a.k = ckv + static_cast<size_t>(2 * d) * l;
@@ -358,7 +418,25 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     a.len_ptr = &control()->src_len;
     a.len_add = 0;
     a.max_len = max_src;
-    if (cross1) {
+    if (folded) {
+      const size_t row0 = static_cast<size_t>(l) * cf.decoder_heads * max_src;
+      kern::CrossFoldedArgs fa;
+      fa.q_rows = fold_q + row0 * d;
+      fa.v_rows = fold_v + row0 * d;
+      fa.q_const = fold_const + row0;
+      fa.max_src = max_src;
+      fa.heads = cf.decoder_heads;
+      fa.d = d;
+      fa.len = &control()->src_len;
+      fa.x = x;
+      fa.eps = eps;
+      fa.bias = L.cross_out.bias;
+      fa.out = cross_sum;
+      fa.zero = ffn_sum;
+      fa.zero_n = copies * d;
+      fa.x_per_warp = options.fold_x_per_warp;
+      kern::cross_folded(fa, stream, pdl);
+    } else if (cross1) {
       kern::CrossAttentionOutArgs ca;
       ca.q = cq;
       ca.out.att = a;
@@ -391,6 +469,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.ln_eps = eps;
     f.act = to_act(cf.activation);
     f.out = ffn_sum;
+    f.out_copies = copies;
     f.w2_shared = options.fused_ffn_shared_w2;
     f.preload = options.preload_constants;
     if (cross1) {
@@ -403,6 +482,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
   h.gemv = gemv(head(), cross1 ? xs[0] : xs[layers % 2], w.decoder_norm, logits);
   h.row_ids = head_row_ids();
   h.gemv.x_add = ffn_sum;
+  h.gemv.x_add_copies = copies;
   h.gemv.x_store = dec_x;  // the final hidden state, for decoder_hidden()
   h.control = control();
   h.forced = forced();

@@ -204,6 +204,7 @@ void NmtCudaRunner::Impl::record_encoder(int s) {
   }
   // Cross-attention K/V of every decoder layer in one GEMM (biases are added by the attention kernel).
   gemm(w.cross_kv, enc_h, s, ckv, w.cross_kv.n);
+  if (fold_q != nullptr) record_fold(s);
 }
 
 cudaGraphExec_t NmtCudaRunner::Impl::encoder_graph(int s) {

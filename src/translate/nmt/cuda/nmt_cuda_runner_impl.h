@@ -62,6 +62,11 @@ struct NmtCudaRunner::Impl {
   float* xs[2] = {nullptr, nullptr};
   float* ffn_sum = nullptr;
   float* cross_sum = nullptr;  // options.fused_cross: the cross-attention's atomic sums (x + cross_sum feeds the FFN)
+  // options.fused_cross 4: the cross-attention folded into each sentence's encoder output by the encoder
+  // graph (kernels.cuh: CrossFoldArgs), [layers, heads, max_src, d] rows and [layers, heads, max_src] constants.
+  kern::CrossFoldLayer* fold_layers = nullptr;
+  uint16_t *fold_q = nullptr, *fold_v = nullptr;
+  float* fold_const = nullptr;
   std::vector<void*> fc2_t;
   int* ctl = nullptr;  // device control area
   int* suppressed = nullptr;
@@ -109,6 +114,8 @@ struct NmtCudaRunner::Impl {
 
   void init();
   void init_fused();
+  void init_fold();
+  void record_fold(int s);
   void init_persistent(int ffn);
   void init_shortlist();
   void fill_slots(const std::vector<int>& source_ids);

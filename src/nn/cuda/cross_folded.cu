@@ -1,0 +1,347 @@
+// Cross-attention with its query and output projections folded into the encoder output once per
+// sentence (kernels.cuh: CrossFoldArgs, CrossFoldedArgs). A decode step's cross-attention is then one
+// launch that needs no weight matrix: each warp dots the raw residual x with its source positions'
+// folded query rows while it takes x's LayerNorm statistics, so the chain after the PDL wait is x from
+// L2, warp sums, one block barrier, the softmax, a weighted sum of preloaded rows, and atomics. This
+// replaces the cross-Q GEMV and the cross attention_out (whose chains were 3.4 and 4.0 µs on the H100
+// timeline: bench/gpu/nmt/NOTES.md).
+#include <cfloat>
+
+#include "nn/cuda/device_utils.cuh"
+#include "nn/cuda/gemv_math.cuh"
+
+namespace stream_tts::nn::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kWarps = kThreads / 32;
+constexpr int kHd = 64;
+constexpr int kFoldPositions = 16;  // source positions per pass of the fold kernel (K or V in shared memory)
+constexpr int kColumns = 128;       // output columns a decode block sums (4 a lane)
+
+// Weight (r, c) of a [n, k] fp16 or int8 matrix as a float (int8: times its row's scale).
+template <bool INT8>
+__device__ __forceinline__ float weight_at(const void* w, const float* scale, int k, int r, int c) {
+  const size_t i = static_cast<size_t>(r) * k + c;
+  if constexpr (INT8) {
+    return static_cast<float>(static_cast<const int8_t*>(w)[i]) * scale[r];
+  } else {
+    return __half2float(static_cast<const __half*>(w)[i]);
+  }
+}
+
+// dot8_half with the 8 inputs in registers (an array that stays in registers, not a pointer to it).
+__device__ __forceinline__ float dot8_half_regs(const uint4& w, const float (&x)[8]) {
+  const __half2* h = reinterpret_cast<const __half2*>(&w);
+  float s = 0.0f;
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const float2 f = __half22float2(h[e]);
+    s = fmaf(f.x, x[2 * e], s);
+    s = fmaf(f.y, x[2 * e + 1], s);
+  }
+  return s;
+}
+
+__device__ __forceinline__ float half8_sum(const uint4& w) {
+  const __half2* h = reinterpret_cast<const __half2*>(&w);
+  float s = 0.0f;
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const float2 f = __half22float2(h[e]);
+    s += f.x + f.y;
+  }
+  return s;
+}
+
+// grid (d / 256, heads, 2 · layers), 256 threads: z even folds the queries (thread = column c of
+// W_q's head rows), z odd the values (thread = row r of W_o's head columns), 16 source positions at a
+// time: the thread's 64 weights are loaded once, together, and multiplied into up to 16 independent sums.
+// No reductions here (they made the kernel 3× slower): the rows' sums are taken by the decode kernel from
+// the rows it preloads, and the score's constant is a 64-long dot with W_q·β + b_q (CrossFoldLayer).
+template <bool INT8>
+__global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
+  __shared__ __align__(16) float kv[kHd][kFoldPositions];  // transposed: kv[e][jj], rows >= n zero
+  const int l = blockIdx.z / 2, h = blockIdx.y, c = blockIdx.x * kThreads + threadIdx.x;
+  const bool values = blockIdx.z % 2 == 1;
+  const CrossFoldLayer& L = a.layers[l];
+  float wv[kHd];  // all loads issued together: one round trip, not one per unrolled batch
+  if (values) {     // row c of W_o, columns 64h .. 64h + 64: 16-byte loads (a thread's row is contiguous)
+    const uint4* p = reinterpret_cast<const uint4*>(static_cast<const char*>(L.wo) +
+                                                    (static_cast<size_t>(c) * a.d + h * kHd) * (INT8 ? 1 : 2));
+    if constexpr (INT8) {
+      const float sc = L.wo_scale[c];
+#pragma unroll
+      for (int u = 0; u < kHd / 16; ++u) {
+        float f[16];
+        unpack16_int8(load_weights(p + u), f);
+#pragma unroll
+        for (int e = 0; e < 16; ++e) wv[16 * u + e] = f[e] * sc;
+      }
+    } else {
+#pragma unroll
+      for (int u = 0; u < kHd / 8; ++u) {
+        float f[8];
+        unpack8_half(load_weights(p + u), f);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) wv[8 * u + e] = f[e];
+      }
+    }
+  } else {  // column c of W_q's 64 head rows: each load coalesced across the warp's columns
+#pragma unroll
+    for (int e = 0; e < kHd; ++e) wv[e] = weight_at<INT8>(L.wq, L.wq_scale, a.d, h * kHd + e, c) * a.scale;
+  }
+  const float gamma = values ? 0.0f : L.gamma[c];
+  const size_t head_row = static_cast<size_t>(l * a.heads + h) * a.max_src;
+  const int off = (values ? a.d : 0) + 2 * a.d * l + h * kHd;  // K or V of (l, h) within a ckv row
+  for (int j0 = 0; j0 < a.s; j0 += kFoldPositions) {
+    const int n = min(kFoldPositions, a.s - j0);
+    for (int i = threadIdx.x; i < kFoldPositions * kHd; i += kThreads) {
+      const int jj = i / kHd, e = i % kHd;
+      kv[e][jj] = jj < n ? a.ckv[static_cast<size_t>(j0 + jj) * a.ckv_stride + off + e] + a.kv_bias[off + e] : 0.0f;
+    }
+    __syncthreads();
+    float t[kFoldPositions];
+#pragma unroll
+    for (int jj = 0; jj < kFoldPositions; ++jj) t[jj] = 0.0f;
+#pragma unroll
+    for (int e = 0; e < kHd; ++e) {
+      const float4* k4 = reinterpret_cast<const float4*>(kv[e]);
+#pragma unroll
+      for (int q = 0; q < kFoldPositions / 4; ++q) {
+        if (4 * q < n) {  // uniform: positions past the source are not computed
+          const float4 k = k4[q];
+          t[4 * q] = fmaf(k.x, wv[e], t[4 * q]);
+          t[4 * q + 1] = fmaf(k.y, wv[e], t[4 * q + 1]);
+          t[4 * q + 2] = fmaf(k.z, wv[e], t[4 * q + 2]);
+          t[4 * q + 3] = fmaf(k.w, wv[e], t[4 * q + 3]);
+        }
+      }
+    }
+#pragma unroll
+    for (int jj = 0; jj < kFoldPositions; ++jj) {
+      if (jj < n) {
+        const size_t row = head_row + j0 + jj;
+        if (values) {
+          a.v_rows[row * a.d + c] = __half_as_ushort(__float2half_rn(t[jj]));
+        } else {
+          a.q_rows[row * a.d + c] = __half_as_ushort(__float2half_rn(gamma * t[jj]));
+        }
+      }
+    }
+    if (!values && blockIdx.x == 0 && threadIdx.x < n) {  // the score's constant, once per (l, h, j)
+      const int jj = threadIdx.x;
+      float b = 0.0f;
+#pragma unroll 8
+      for (int e = 0; e < kHd; ++e) b = fmaf(kv[e][jj], L.q_beta[h * kHd + e], b);
+      a.q_const[head_row + j0 + jj] = b * a.scale;
+    }
+    __syncthreads();
+  }
+}
+
+// Where x[i] sits in the decode kernel's shared copy: 4 floats of padding after every 8, so that the 8
+// lanes of a quarter warp, each reading the 8 values at 8·lane (two 16-byte loads), hit distinct banks.
+__device__ __forceinline__ int x_pad(int i) { return i + i / 8 * 4; }
+
+// grid heads × (d / 128), 256 threads. Warp w takes the source positions w, w + 8, ... (the first JR of
+// them preloaded before the PDL wait: folded query row, 4 values of the folded value row, row sum and
+// constant); lane l holds x[8l + 256k .. + 8) for k < KC (KC = d / 256) and the block's output columns
+// 4l .. 4l + 4.
+template <int KC, int JR, bool X_PER_WARP>
+__global__ void __launch_bounds__(kThreads) cross_folded_kernel(CrossFoldedArgs a) {
+  __shared__ float scores_fixed[kWarps * JR];
+  extern __shared__ float scores_extra[];  // positions >= 8 · JR (a.max_src floats)
+  __shared__ __align__(16) float4 part[kWarps][32];
+  const int splits = a.d / kColumns;
+  const int h = blockIdx.x / splits, col0 = (blockIdx.x % splits) * kColumns;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const size_t head_row = static_cast<size_t>(h) * a.max_src;
+  const int len = *a.len;  // set before the graph; no kernel of the step writes it
+  uint4 mq[JR][KC];
+  uint2 mv[JR];
+  float q_sum[JR], q_const[JR];
+#pragma unroll
+  for (int i = 0; i < JR; ++i) {
+    const int j = warp + kWarps * i;
+    q_sum[i] = q_const[i] = 0.0f;
+    mv[i] = make_uint2(0, 0);
+#pragma unroll
+    for (int k = 0; k < KC; ++k) mq[i][k] = make_uint4(0, 0, 0, 0);
+    if (j < len) {
+      const uint4* row = reinterpret_cast<const uint4*>(a.q_rows + (head_row + j) * a.d);
+#pragma unroll
+      for (int k = 0; k < KC; ++k) mq[i][k] = load_weights(row + lane + 32 * k);
+      mv[i] = *reinterpret_cast<const uint2*>(a.v_rows + (head_row + j) * a.d + col0 + 4 * lane);
+      q_const[i] = a.q_const[head_row + j];
+    }
+  }
+  // Each preloaded row's sum (of its rounded fp16 values, so that x·m − mean·Σm is exactly (x − mean)·m),
+  // before the wait.
+#pragma unroll
+  for (int i = 0; i < JR; ++i) {
+    float t = 0.0f;
+#pragma unroll
+    for (int k = 0; k < KC; ++k) t += half8_sum(mq[i][k]);
+    q_sum[i] = warp_sum(t);
+  }
+  float4 bias = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  if (h == 0 && warp == 0 && a.bias != nullptr) bias = *reinterpret_cast<const float4*>(a.bias + col0 + 4 * lane);
+  pdl_launch_dependents();
+  pdl_wait();
+  for (int i = (blockIdx.x * kThreads + threadIdx.x) * 4; i < a.zero_n; i += gridDim.x * kThreads * 4) {
+    *reinterpret_cast<float4*>(a.zero + i) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  }
+  float xv[KC][8];
+  float sum = 0.0f, sq = 0.0f;
+  if constexpr (X_PER_WARP) {  // every warp reads x whole from L2 (8× the reads of one copy a block)
+#pragma unroll
+    for (int k = 0; k < KC; ++k) {
+      const float4 x0 = *reinterpret_cast<const float4*>(a.x + 8 * lane + 256 * k);
+      const float4 x1 = *reinterpret_cast<const float4*>(a.x + 8 * lane + 256 * k + 4);
+      xv[k][0] = x0.x, xv[k][1] = x0.y, xv[k][2] = x0.z, xv[k][3] = x0.w;
+      xv[k][4] = x1.x, xv[k][5] = x1.y, xv[k][6] = x1.z, xv[k][7] = x1.w;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        sum += xv[k][e];
+        sq = fmaf(xv[k][e], xv[k][e], sq);
+      }
+    }
+    sum = warp_sum(sum);
+    sq = warp_sum(sq);
+  } else {  // one read of x a block, into shared memory with the statistics' partial sums
+    __shared__ __align__(16) float xs[KC * 384];  // padded: 4 floats after every 8 (x_pad)
+    __shared__ float2 stats[kWarps];
+    for (int i = threadIdx.x * 4; i < a.d; i += kThreads * 4) {
+      const float4 v = *reinterpret_cast<const float4*>(a.x + i);
+      *reinterpret_cast<float4*>(xs + x_pad(i)) = v;
+      sum += (v.x + v.y) + (v.z + v.w);
+      sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
+    }
+    sum = warp_sum(sum);
+    sq = warp_sum(sq);
+    if (lane == 0) stats[warp] = make_float2(sum, sq);
+    __syncthreads();
+    sum = sq = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      sum += stats[w].x;
+      sq += stats[w].y;
+    }
+#pragma unroll
+    for (int k = 0; k < KC; ++k) {
+      const float4 x0 = *reinterpret_cast<const float4*>(xs + x_pad(8 * lane + 256 * k));
+      const float4 x1 = *reinterpret_cast<const float4*>(xs + x_pad(8 * lane + 256 * k) + 4);
+      xv[k][0] = x0.x, xv[k][1] = x0.y, xv[k][2] = x0.z, xv[k][3] = x0.w;
+      xv[k][4] = x1.x, xv[k][5] = x1.y, xv[k][6] = x1.z, xv[k][7] = x1.w;
+    }
+  }
+  float dot[JR];
+#pragma unroll
+  for (int i = 0; i < JR; ++i) {
+    dot[i] = 0.0f;
+#pragma unroll
+    for (int k = 0; k < KC; ++k) dot[i] += dot8_half_regs(mq[i][k], xv[k]);
+  }
+#pragma unroll
+  for (int i = 0; i < JR; ++i) dot[i] = warp_sum(dot[i]);
+  const float mean = sum / a.d;
+  const float rstd = rsqrtf(fmaxf(sq / a.d - mean * mean, 0.0f) + a.eps);
+  if (lane == 0) {
+#pragma unroll
+    for (int i = 0; i < JR; ++i) scores_fixed[warp + kWarps * i] = rstd * (dot[i] - mean * q_sum[i]) + q_const[i];
+  }
+  for (int j = warp + kWarps * JR; j < len; j += kWarps) {  // sources longer than 8 · JR: after the wait
+    const uint4* row = reinterpret_cast<const uint4*>(a.q_rows + (head_row + j) * a.d);
+    float t = 0.0f, m_sum = 0.0f;
+#pragma unroll
+    for (int k = 0; k < KC; ++k) {
+      const uint4 m = load_weights(row + lane + 32 * k);
+      t += dot8_half_regs(m, xv[k]);
+      m_sum += half8_sum(m);
+    }
+    t = warp_sum(t);
+    m_sum = warp_sum(m_sum);
+    if (lane == 0) scores_extra[j] = rstd * (t - mean * m_sum) + a.q_const[head_row + j];
+  }
+  __syncthreads();
+  // The softmax's max and denominator by each warp, a position a lane (warp sums, not a serial loop).
+  auto score = [&](int j) { return j < kWarps * JR ? scores_fixed[j] : scores_extra[j]; };
+  float mx = -FLT_MAX;
+  for (int j = lane; j < len; j += 32) mx = fmaxf(mx, score(j));
+  mx = warp_max(mx);
+  float den = 0.0f;
+  for (int j = lane; j < len; j += 32) den += expf(score(j) - mx);
+  const float inv = 1.0f / warp_sum(den);
+  float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  auto add_row = [&](float p, uint2 v) {
+    const float2 v0 = __half22float2(*reinterpret_cast<const __half2*>(&v.x));
+    const float2 v1 = __half22float2(*reinterpret_cast<const __half2*>(&v.y));
+    acc.x = fmaf(p, v0.x, acc.x);
+    acc.y = fmaf(p, v0.y, acc.y);
+    acc.z = fmaf(p, v1.x, acc.z);
+    acc.w = fmaf(p, v1.y, acc.w);
+  };
+#pragma unroll
+  for (int i = 0; i < JR; ++i) {
+    const int j = warp + kWarps * i;
+    if (j < len) add_row(expf(scores_fixed[j] - mx) * inv, mv[i]);
+  }
+  for (int j = warp + kWarps * JR; j < len; j += kWarps) {
+    add_row(expf(scores_extra[j] - mx) * inv,
+            *reinterpret_cast<const uint2*>(a.v_rows + (head_row + j) * a.d + col0 + 4 * lane));
+  }
+  part[warp][lane] = acc;
+  __syncthreads();
+  if (warp == 0) {
+    float4 s = bias;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float4 t = part[w][lane];
+      s.x += t.x;
+      s.y += t.y;
+      s.z += t.z;
+      s.w += t.w;
+    }
+    atomicAdd(reinterpret_cast<float4*>(a.out + col0 + 4 * lane), s);
+  }
+}
+
+constexpr int kPreloadedPerWarp = 3;  // positions a warp preloads: sources up to 24 tokens need no late loads
+
+}  // namespace
+
+bool cross_folded_supported(int head_dim, int d, int heads, int n_q) {
+  return head_dim == 64 && (d == 256 || d == 512 || d == 1024) && n_q == heads * 64 && n_q == d;
+}
+
+void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream) {
+  if (a.d % kThreads != 0 || a.s <= 0 || a.s > a.max_src) {
+    throw Error(StatusCode::kInvalidArgument, "cross_fold: shape not supported");
+  }
+  const dim3 grid(a.d / kThreads, a.heads, 2 * a.n_layers);
+  if (int8) {
+    launch(cross_fold_kernel<true>, grid, dim3(kThreads), 0, stream, false, a);
+  } else {
+    launch(cross_fold_kernel<false>, grid, dim3(kThreads), 0, stream, false, a);
+  }
+}
+
+void cross_folded(const CrossFoldedArgs& a, cudaStream_t stream, bool pdl) {
+  if (!cross_folded_supported(kHd, a.d, a.heads, a.heads * kHd)) {
+    throw Error(StatusCode::kInvalidArgument, "cross_folded: d " + std::to_string(a.d) + " not supported");
+  }
+  const dim3 grid(a.heads * (a.d / kColumns));
+  const size_t smem = static_cast<size_t>(a.max_src) * sizeof(float);
+  constexpr int kJr = kPreloadedPerWarp;
+  with_bool(a.x_per_warp, [&](auto per_warp) {
+    constexpr bool kPerWarp = decltype(per_warp)::value;
+    switch (a.d / 256) {
+      case 1: launch(cross_folded_kernel<1, kJr, kPerWarp>, grid, dim3(kThreads), smem, stream, pdl, a); break;
+      case 2: launch(cross_folded_kernel<2, kJr, kPerWarp>, grid, dim3(kThreads), smem, stream, pdl, a); break;
+      default: launch(cross_folded_kernel<4, kJr, kPerWarp>, grid, dim3(kThreads), smem, stream, pdl, a); break;
+    }
+  });
+}
+
+}  // namespace stream_tts::nn::cuda
