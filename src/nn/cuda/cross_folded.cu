@@ -54,25 +54,36 @@ __device__ __forceinline__ float half8_sum(const uint4& w) {
   return s;
 }
 
-// grid (d / 256, heads, 2 · layers), 256 threads: z even folds the queries (thread = column c of
-// W_q's head rows), z odd the values (thread = row r of W_o's head columns), 16 source positions at a
-// time: the thread's 64 weights are loaded once, together, and multiplied into up to 16 independent sums.
-// No reductions here (they made the kernel 3× slower): the rows' sums are taken by the decode kernel from
-// the rows it preloads, and the score's constant is a 64-long dot with W_q·β + b_q (CrossFoldLayer).
+// grid (d / 128, heads, 2 · layers), 256 threads, two a column: z even folds the queries (column c of
+// W_q's head rows), z odd the values (row r of W_o's head columns). Each thread holds half of the
+// column's 64 weights (e in [32·half, 32·half + 32)), loaded once and together, multiplies them into up
+// to 16 positions' sums, and the pair adds its halves with one shuffle each. The kernel is latency-bound
+// (ncu of a one-thread-a-column version: 25 % occupancy at 128 registers, half the cycles waiting on
+// shared memory), hence two threads a column and <= 80 registers (3 blocks an SM). No reductions over
+// columns here (they made it 3× slower): the rows' sums are taken by the decode kernel from the rows it
+// preloads, and the score's constant is a 64-long dot with W_q·β + b_q (CrossFoldLayer).
+constexpr int kHalf = kHd / 2;
+constexpr int kFoldColumns = kThreads / 2;  // columns a block
+
+// kv[e][jj] at kv_at(e, jj): the second half of e shifted by 4 floats, so that the two halves of a warp,
+// reading rows e and e + 32 at once, hit different banks.
+__device__ __forceinline__ int kv_at(int e, int jj) { return e * kFoldPositions + jj + (e >= kHalf ? 4 : 0); }
+
 template <bool INT8>
-__global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
-  __shared__ __align__(16) float kv[kHd][kFoldPositions];  // transposed: kv[e][jj], rows >= n zero
-  const int l = blockIdx.z / 2, h = blockIdx.y, c = blockIdx.x * kThreads + threadIdx.x;
+__global__ void __launch_bounds__(kThreads, 3) cross_fold_kernel(CrossFoldArgs a) {
+  __shared__ __align__(16) float kv[kHd * kFoldPositions + 4];  // kv_at; positions >= n zero
+  const int l = blockIdx.z / 2, h = blockIdx.y;
+  const int c = blockIdx.x * kFoldColumns + threadIdx.x / 2, half = threadIdx.x & 1, e0 = half * kHalf;
   const bool values = blockIdx.z % 2 == 1;
   const CrossFoldLayer& L = a.layers[l];
-  float wv[kHd];  // all loads issued together: one round trip, not one per unrolled batch
-  if (values) {     // row c of W_o, columns 64h .. 64h + 64: 16-byte loads (a thread's row is contiguous)
+  float wv[kHalf];  // all loads issued together: one round trip, not one per unrolled batch
+  if (values) {     // row c of W_o, columns 64h + e0 .. + 32: 16-byte loads (contiguous)
     const uint4* p = reinterpret_cast<const uint4*>(static_cast<const char*>(L.wo) +
-                                                    (static_cast<size_t>(c) * a.d + h * kHd) * (INT8 ? 1 : 2));
+                                                    (static_cast<size_t>(c) * a.d + h * kHd + e0) * (INT8 ? 1 : 2));
     if constexpr (INT8) {
       const float sc = L.wo_scale[c];
 #pragma unroll
-      for (int u = 0; u < kHd / 16; ++u) {
+      for (int u = 0; u < kHalf / 16; ++u) {
         float f[16];
         unpack16_int8(load_weights(p + u), f);
 #pragma unroll
@@ -80,16 +91,16 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
       }
     } else {
 #pragma unroll
-      for (int u = 0; u < kHd / 8; ++u) {
+      for (int u = 0; u < kHalf / 8; ++u) {
         float f[8];
         unpack8_half(load_weights(p + u), f);
 #pragma unroll
         for (int e = 0; e < 8; ++e) wv[8 * u + e] = f[e];
       }
     }
-  } else {  // column c of W_q's 64 head rows: each load coalesced across the warp's columns
+  } else {  // column c of W_q's head rows 64h + e0 .. + 32
 #pragma unroll
-    for (int e = 0; e < kHd; ++e) wv[e] = weight_at<INT8>(L.wq, L.wq_scale, a.d, h * kHd + e, c) * a.scale;
+    for (int e = 0; e < kHalf; ++e) wv[e] = weight_at<INT8>(L.wq, L.wq_scale, a.d, h * kHd + e0 + e, c) * a.scale;
   }
   const float gamma = values ? 0.0f : L.gamma[c];
   const size_t head_row = static_cast<size_t>(l * a.heads + h) * a.max_src;
@@ -98,15 +109,16 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
     const int n = min(kFoldPositions, a.s - j0);
     for (int i = threadIdx.x; i < kFoldPositions * kHd; i += kThreads) {
       const int jj = i / kHd, e = i % kHd;
-      kv[e][jj] = jj < n ? a.ckv[static_cast<size_t>(j0 + jj) * a.ckv_stride + off + e] + a.kv_bias[off + e] : 0.0f;
+      kv[kv_at(e, jj)] =
+          jj < n ? a.ckv[static_cast<size_t>(j0 + jj) * a.ckv_stride + off + e] + a.kv_bias[off + e] : 0.0f;
     }
     __syncthreads();
     float t[kFoldPositions];
 #pragma unroll
     for (int jj = 0; jj < kFoldPositions; ++jj) t[jj] = 0.0f;
 #pragma unroll
-    for (int e = 0; e < kHd; ++e) {
-      const float4* k4 = reinterpret_cast<const float4*>(kv[e]);
+    for (int e = 0; e < kHalf; ++e) {
+      const float4* k4 = reinterpret_cast<const float4*>(kv + kv_at(e0 + e, 0));
 #pragma unroll
       for (int q = 0; q < kFoldPositions / 4; ++q) {
         if (4 * q < n) {  // uniform: positions past the source are not computed
@@ -120,7 +132,8 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
     }
 #pragma unroll
     for (int jj = 0; jj < kFoldPositions; ++jj) {
-      if (jj < n) {
+      t[jj] += __shfl_xor_sync(0xffffffffu, t[jj], 1);  // the other half of the column
+      if (jj < n && (jj & 1) == half) {                  // the pair shares the stores
         const size_t row = head_row + j0 + jj;
         if (values) {
           a.v_rows[row * a.d + c] = __half_as_ushort(__float2half_rn(t[jj]));
@@ -133,7 +146,7 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
       const int jj = threadIdx.x;
       float b = 0.0f;
 #pragma unroll 8
-      for (int e = 0; e < kHd; ++e) b = fmaf(kv[e][jj], L.q_beta[h * kHd + e], b);
+      for (int e = 0; e < kHd; ++e) b = fmaf(kv[kv_at(e, jj)], L.q_beta[h * kHd + e], b);
       a.q_const[head_row + j0 + jj] = b * a.scale;
     }
     __syncthreads();
@@ -316,10 +329,10 @@ bool cross_folded_supported(int head_dim, int d, int heads, int n_q) {
 }
 
 void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream) {
-  if (a.d % kThreads != 0 || a.s <= 0 || a.s > a.max_src) {
+  if (a.d % kFoldColumns != 0 || a.s <= 0 || a.s > a.max_src) {
     throw Error(StatusCode::kInvalidArgument, "cross_fold: shape not supported");
   }
-  const dim3 grid(a.d / kThreads, a.heads, 2 * a.n_layers);
+  const dim3 grid(a.d / kFoldColumns, a.heads, 2 * a.n_layers);
   if (int8) {
     launch(cross_fold_kernel<true>, grid, dim3(kThreads), 0, stream, false, a);
   } else {
