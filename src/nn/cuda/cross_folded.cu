@@ -5,6 +5,8 @@
 // L2, warp sums, one block barrier, the softmax, a weighted sum of preloaded rows, and atomics. This
 // replaces the cross-Q GEMV and the cross attention_out (whose chains were 3.4 and 4.0 µs on the H100
 // timeline: bench/gpu/nmt/NOTES.md).
+#include <mma.h>
+
 #include <cfloat>
 
 #include "nn/cuda/device_utils.cuh"
@@ -54,99 +56,106 @@ __device__ __forceinline__ float half8_sum(const uint4& w) {
   return s;
 }
 
-// grid (d / 128, heads, 2 · layers), 256 threads, two a column: z even folds the queries (column c of
-// W_q's head rows), z odd the values (row r of W_o's head columns). Each thread holds half of the
-// column's 64 weights (e in [32·half, 32·half + 32)), loaded once and together, multiplies them into up
-// to 16 positions' sums, and the pair adds its halves with one shuffle each. The kernel is latency-bound
-// (ncu of a one-thread-a-column version: 25 % occupancy at 128 registers, half the cycles waiting on
-// shared memory), hence two threads a column and <= 80 registers (3 blocks an SM). No reductions over
-// columns here (they made it 3× slower): the rows' sums are taken by the decode kernel from the rows it
-// preloads, and the score's constant is a 64-long dot with W_q·β + b_q (CrossFoldLayer).
-constexpr int kHalf = kHd / 2;
-constexpr int kFoldColumns = kThreads / 2;  // columns a block
-
-// kv[e][jj] at kv_at(e, jj): the second half of e shifted by 4 floats, so that the two halves of a warp,
-// reading rows e and e + 32 at once, hit different banks.
-__device__ __forceinline__ int kv_at(int e, int jj) { return e * kFoldPositions + jj + (e >= kHalf ? 4 : 0); }
+// grid (d / 128, heads, 2 · layers), 256 threads: z even folds the queries (columns c0 .. c0 + 128 of
+// W_q's head rows), z odd the values (rows r0 .. r0 + 128 of W_o's head columns), 16 source positions
+// at a time on the tensor cores (WMMA 16×16×16, fp16 operands, fp32 sums): each warp one 16-column tile,
+// 4 steps over the head's 64 dimensions. Operands: A = the cross keys or values of 16 positions (biases
+// added; for the queries times α and, int8, W_q's row scale, which multiplies the summed dimension),
+// B = the weights as fp16 (int8 values are exact in fp16; W_o's int8 scale multiplies the output row).
+// Earlier fp32 CUDA-core versions took 113–198 µs a sentence for NLLB-600M (NOTES.md). No
+// reductions over columns here: the rows' sums are taken by the decode kernel from the rows it preloads,
+// and the score's constant is a 64-long dot with W_q·β + b_q (CrossFoldLayer).
+constexpr int kFoldColumns = 128;  // output columns a block: 8 warps × 16
 
 template <bool INT8>
-__global__ void __launch_bounds__(kThreads, 3) cross_fold_kernel(CrossFoldArgs a) {
-  __shared__ __align__(16) float kv[kHd * kFoldPositions + 4];  // kv_at; positions >= n zero
-  const int l = blockIdx.z / 2, h = blockIdx.y;
-  const int c = blockIdx.x * kFoldColumns + threadIdx.x / 2, half = threadIdx.x & 1, e0 = half * kHalf;
+__global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
+  using namespace nvcuda;
+  __shared__ __align__(32) __half as[kFoldPositions * kHd];  // [jj][e]
+  __shared__ __align__(32) __half bs[kHd * kFoldColumns];    // queries [e][c], values [r][e]
+  __shared__ __align__(32) float out[kFoldPositions * kFoldColumns];
+  const int l = blockIdx.z / 2, h = blockIdx.y, c0 = blockIdx.x * kFoldColumns, warp = threadIdx.x >> 5;
   const bool values = blockIdx.z % 2 == 1;
   const CrossFoldLayer& L = a.layers[l];
-  float wv[kHalf];  // all loads issued together: one round trip, not one per unrolled batch
-  if (values) {     // row c of W_o, columns 64h + e0 .. + 32: 16-byte loads (contiguous)
-    const uint4* p = reinterpret_cast<const uint4*>(static_cast<const char*>(L.wo) +
-                                                    (static_cast<size_t>(c) * a.d + h * kHd + e0) * (INT8 ? 1 : 2));
-    if constexpr (INT8) {
-      const float sc = L.wo_scale[c];
+  // B in 16-byte chunks, every load of the thread issued before the first is used (a load-then-store loop
+  // waits a DRAM round trip per iteration: that made the fold 160 µs a sentence).
+  constexpr int kPerChunk = INT8 ? 16 : 8;                       // weights a 16-byte chunk
+  constexpr int kChunks = kHd * kFoldColumns / kPerChunk / kThreads;  // a thread's chunks: 2 or 4
+  const int row_len = values ? kHd : kFoldColumns;                 // bs row: [r][e] or [e][c]
+  const int per_row = row_len / kPerChunk;
+  uint4 wb[kChunks];
 #pragma unroll
-      for (int u = 0; u < kHalf / 16; ++u) {
-        float f[16];
-        unpack16_int8(load_weights(p + u), f);
-#pragma unroll
-        for (int e = 0; e < 16; ++e) wv[16 * u + e] = f[e] * sc;
-      }
-    } else {
-#pragma unroll
-      for (int u = 0; u < kHalf / 8; ++u) {
-        float f[8];
-        unpack8_half(load_weights(p + u), f);
-#pragma unroll
-        for (int e = 0; e < 8; ++e) wv[8 * u + e] = f[e];
-      }
-    }
-  } else {  // column c of W_q's head rows 64h + e0 .. + 32
-#pragma unroll
-    for (int e = 0; e < kHalf; ++e) wv[e] = weight_at<INT8>(L.wq, L.wq_scale, a.d, h * kHd + e0 + e, c) * a.scale;
+  for (int u = 0; u < kChunks; ++u) {
+    const int v = threadIdx.x + u * kThreads, row = v / per_row, ch = v % per_row;
+    const size_t at = values ? static_cast<size_t>(c0 + row) * a.d + h * kHd + ch * kPerChunk
+                             : static_cast<size_t>(h * kHd + row) * a.d + c0 + ch * kPerChunk;
+    wb[u] = load_weights(reinterpret_cast<const uint4*>(static_cast<const char*>(values ? L.wo : L.wq) +
+                                                        at * (INT8 ? 1 : 2)));
   }
-  const float gamma = values ? 0.0f : L.gamma[c];
+#pragma unroll
+  for (int u = 0; u < kChunks; ++u) {
+    const int v = threadIdx.x + u * kThreads, row = v / per_row, ch = v % per_row;
+    __half* dst = bs + row * row_len + ch * kPerChunk;
+    if constexpr (INT8) {
+      float f[16];
+      unpack16_int8(wb[u], f);  // exact integers, exact in fp16
+#pragma unroll
+      for (int e = 0; e < 16; e += 2) *reinterpret_cast<__half2*>(dst + e) = __floats2half2_rn(f[e], f[e + 1]);
+    } else {
+      *reinterpret_cast<uint4*>(dst) = wb[u];
+    }
+  }
+  // The output column of this thread (the same in every pass): γ_c for the queries, W_o's int8 scale for
+  // the values.
+  const int c = c0 + threadIdx.x % kFoldColumns;
+  const float column_scale = values ? (INT8 ? L.wo_scale[c] : 1.0f) : L.gamma[c];
   const size_t head_row = static_cast<size_t>(l * a.heads + h) * a.max_src;
   const int off = (values ? a.d : 0) + 2 * a.d * l + h * kHd;  // K or V of (l, h) within a ckv row
   for (int j0 = 0; j0 < a.s; j0 += kFoldPositions) {
     const int n = min(kFoldPositions, a.s - j0);
-    for (int i = threadIdx.x; i < kFoldPositions * kHd; i += kThreads) {
-      const int jj = i / kHd, e = i % kHd;
-      kv[kv_at(e, jj)] =
-          jj < n ? a.ckv[static_cast<size_t>(j0 + jj) * a.ckv_stride + off + e] + a.kv_bias[off + e] : 0.0f;
+    constexpr int kPerThread = kFoldPositions * kHd / kThreads;  // 4, all loads in flight together
+    float av[kPerThread];
+#pragma unroll
+    for (int u = 0; u < kPerThread; ++u) {
+      const int i = threadIdx.x + u * kThreads, jj = i / kHd, e = i % kHd;
+      av[u] = 0.0f;
+      if (jj < n) {
+        av[u] = a.ckv[static_cast<size_t>(j0 + jj) * a.ckv_stride + off + e] + a.kv_bias[off + e];
+        if (!values) av[u] *= INT8 ? a.scale * L.wq_scale[h * kHd + e] : a.scale;
+      }
     }
+#pragma unroll
+    for (int u = 0; u < kPerThread; ++u) as[threadIdx.x + u * kThreads] = __float2half_rn(av[u]);
     __syncthreads();
-    float t[kFoldPositions];
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+    wmma::fill_fragment(acc, 0.0f);
 #pragma unroll
-    for (int jj = 0; jj < kFoldPositions; ++jj) t[jj] = 0.0f;
-#pragma unroll
-    for (int e = 0; e < kHalf; ++e) {
-      const float4* k4 = reinterpret_cast<const float4*>(kv + kv_at(e0 + e, 0));
-#pragma unroll
-      for (int q = 0; q < kFoldPositions / 4; ++q) {
-        if (4 * q < n) {  // uniform: positions past the source are not computed
-          const float4 k = k4[q];
-          t[4 * q] = fmaf(k.x, wv[e], t[4 * q]);
-          t[4 * q + 1] = fmaf(k.y, wv[e], t[4 * q + 1]);
-          t[4 * q + 2] = fmaf(k.z, wv[e], t[4 * q + 2]);
-          t[4 * q + 3] = fmaf(k.w, wv[e], t[4 * q + 3]);
-        }
+    for (int k0 = 0; k0 < kHd; k0 += 16) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+      wmma::load_matrix_sync(fa, as + k0, kHd);
+      if (values) {
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> fb;
+        wmma::load_matrix_sync(fb, bs + warp * 16 * kHd + k0, kHd);
+        wmma::mma_sync(acc, fa, fb, acc);
+      } else {
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> fb;
+        wmma::load_matrix_sync(fb, bs + k0 * kFoldColumns + warp * 16, kFoldColumns);
+        wmma::mma_sync(acc, fa, fb, acc);
       }
     }
-#pragma unroll
-    for (int jj = 0; jj < kFoldPositions; ++jj) {
-      t[jj] += __shfl_xor_sync(0xffffffffu, t[jj], 1);  // the other half of the column
-      if (jj < n && (jj & 1) == half) {                  // the pair shares the stores
-        const size_t row = head_row + j0 + jj;
-        if (values) {
-          a.v_rows[row * a.d + c] = __half_as_ushort(__float2half_rn(t[jj]));
-        } else {
-          a.q_rows[row * a.d + c] = __half_as_ushort(__float2half_rn(gamma * t[jj]));
-        }
-      }
+    wmma::store_matrix_sync(out + warp * 16, acc, kFoldColumns, wmma::mem_row_major);
+    __syncthreads();
+    static_assert(kThreads % kFoldColumns == 0, "a thread keeps its column");
+    for (int i = threadIdx.x; i < n * kFoldColumns; i += kThreads) {
+      const int jj = i / kFoldColumns;
+      (values ? a.v_rows : a.q_rows)[(head_row + j0 + jj) * a.d + c] =
+          __half_as_ushort(__float2half_rn(out[i] * column_scale));
     }
     if (!values && blockIdx.x == 0 && threadIdx.x < n) {  // the score's constant, once per (l, h, j)
       const int jj = threadIdx.x;
+      const float* k = a.ckv + static_cast<size_t>(j0 + jj) * a.ckv_stride + off;
       float b = 0.0f;
 #pragma unroll 8
-      for (int e = 0; e < kHd; ++e) b = fmaf(kv[kv_at(e, jj)], L.q_beta[h * kHd + e], b);
+      for (int e = 0; e < kHd; ++e) b = fmaf(k[e] + a.kv_bias[off + e], L.q_beta[h * kHd + e], b);
       a.q_const[head_row + j0 + jj] = b * a.scale;
     }
     __syncthreads();
