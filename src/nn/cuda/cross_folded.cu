@@ -2,9 +2,10 @@
 // sentence (kernels.cuh: CrossFoldArgs, CrossFoldedArgs). A decode step's cross-attention is then one
 // launch that needs no weight matrix: each warp dots the raw residual x with its source positions'
 // folded query rows while it takes x's LayerNorm statistics, so the chain after the PDL wait is x from
-// L2, warp sums, one block barrier, the softmax, a weighted sum of preloaded rows, and atomics. This
-// replaces the cross-Q GEMV and the cross attention_out (whose chains were 3.4 and 4.0 µs on the H100
-// timeline: bench/gpu/nmt/NOTES.md).
+// L2 into shared memory, warp sums, a block barrier, the softmax by each warp, a weighted sum of
+// preloaded rows, a reduction over the warps and float4 atomics. This replaces the cross-Q GEMV and the
+// cross attention_out (two links whose tails were 3.0–3.4 and 4.0 µs; the folded one's is 2.9 µs:
+// bench/gpu/nmt/NOTES.md). The fold itself runs on the tensor cores once per sentence.
 #include <mma.h>
 
 #include <cfloat>
@@ -20,17 +21,6 @@ constexpr int kWarps = kThreads / 32;
 constexpr int kHd = 64;
 constexpr int kFoldPositions = 16;  // source positions per pass of the fold kernel (K or V in shared memory)
 constexpr int kColumns = 128;       // output columns a decode block sums (4 a lane)
-
-// Weight (r, c) of a [n, k] fp16 or int8 matrix as a float (int8: times its row's scale).
-template <bool INT8>
-__device__ __forceinline__ float weight_at(const void* w, const float* scale, int k, int r, int c) {
-  const size_t i = static_cast<size_t>(r) * k + c;
-  if constexpr (INT8) {
-    return static_cast<float>(static_cast<const int8_t*>(w)[i]) * scale[r];
-  } else {
-    return __half2float(static_cast<const __half*>(w)[i]);
-  }
-}
 
 // dot8_half with the 8 inputs in registers (an array that stays in registers, not a pointer to it).
 __device__ __forceinline__ float dot8_half_regs(const uint4& w, const float (&x)[8]) {
