@@ -157,8 +157,8 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
 __device__ __forceinline__ int x_pad(int i) { return i + i / 8 * 4; }
 
 // grid heads × (d / 128), 256 threads. Warp w takes the source positions w, w + 8, ... (the first JR of
-// them preloaded before the PDL wait: folded query row, 4 values of the folded value row, row sum and
-// constant); lane l holds x[8l + 256k .. + 8) for k < KC (KC = d / 256) and the block's output columns
+// them preloaded before the PDL wait: folded query row and its sum, 4 values of the folded value row,
+// the score's constant); lane l holds x[8l + 256k .. + 8) for k < KC (KC = d / 256) and the block's output columns
 // 4l .. 4l + 4.
 template <int KC, int JR, bool X_PER_WARP>
 __global__ void __launch_bounds__(kThreads) cross_folded_kernel(CrossFoldedArgs a) {
