@@ -152,10 +152,6 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
   }
 }
 
-// Where x[i] sits in the decode kernel's shared copy: 4 floats of padding after every 8, so that the 8
-// lanes of a quarter warp, each reading the 8 values at 8·lane (two 16-byte loads), hit distinct banks.
-__device__ __forceinline__ int x_pad(int i) { return i + i / 8 * 4; }
-
 // grid heads × (d / 128), 256 threads. Warp w takes the source positions w, w + 8, ... (the first JR of
 // them preloaded before the PDL wait: folded query row and its sum, 4 values of the folded value row,
 // the score's constant); lane l holds x[8l + 256k .. + 8) for k < KC (KC = d / 256) and the block's output columns
@@ -201,9 +197,7 @@ __global__ void __launch_bounds__(kThreads) cross_folded_kernel(CrossFoldedArgs 
   if (h == 0 && warp == 0 && a.bias != nullptr) bias = *reinterpret_cast<const float4*>(a.bias + col0 + 4 * lane);
   pdl_launch_dependents();
   pdl_wait();
-  for (int i = (blockIdx.x * kThreads + threadIdx.x) * 4; i < a.zero_n; i += gridDim.x * kThreads * 4) {
-    *reinterpret_cast<float4*>(a.zero + i) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-  }
+  grid_zero_fill<kThreads>(a.zero, a.zero_n);
   float xv[KC][8];
   float sum = 0.0f, sq = 0.0f;
   if constexpr (X_PER_WARP) {  // every warp reads x whole from L2 (8× the reads of one copy a block)
@@ -222,11 +216,13 @@ __global__ void __launch_bounds__(kThreads) cross_folded_kernel(CrossFoldedArgs 
     sum = warp_sum(sum);
     sq = warp_sum(sq);
   } else {  // one read of x a block, into shared memory with the statistics' partial sums
-    __shared__ __align__(16) float xs[KC * 384];  // padded: 4 floats after every 8 (x_pad)
+    // Padded as the fp16 GEMV input (xs_at<false>): the 8 lanes of a quarter warp, each reading the 8
+    // values at 8·lane, hit distinct banks.
+    __shared__ __align__(16) float xs[KC * 384];
     __shared__ float2 stats[kWarps];
     for (int i = threadIdx.x * 4; i < a.d; i += kThreads * 4) {
       const float4 v = *reinterpret_cast<const float4*>(a.x + i);
-      *reinterpret_cast<float4*>(xs + x_pad(i)) = v;
+      *reinterpret_cast<float4*>(xs + xs_at<false>(i)) = v;
       sum += (v.x + v.y) + (v.z + v.w);
       sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
     }
@@ -242,8 +238,8 @@ __global__ void __launch_bounds__(kThreads) cross_folded_kernel(CrossFoldedArgs 
     }
 #pragma unroll
     for (int k = 0; k < KC; ++k) {
-      const float4 x0 = *reinterpret_cast<const float4*>(xs + x_pad(8 * lane + 256 * k));
-      const float4 x1 = *reinterpret_cast<const float4*>(xs + x_pad(8 * lane + 256 * k) + 4);
+      const float4 x0 = *reinterpret_cast<const float4*>(xs + xs_at<false>(8 * lane + 256 * k));
+      const float4 x1 = *reinterpret_cast<const float4*>(xs + xs_at<false>(8 * lane + 256 * k) + 4);
       xv[k][0] = x0.x, xv[k][1] = x0.y, xv[k][2] = x0.z, xv[k][3] = x0.w;
       xv[k][4] = x1.x, xv[k][5] = x1.y, xv[k][6] = x1.z, xv[k][7] = x1.w;
     }

@@ -50,6 +50,17 @@ __device__ __forceinline__ T* cluster_peer_shared(T* p, unsigned int rank) {
   return cooperative_groups::this_cluster().map_shared_rank(p, rank);
 }
 
+// Zero-fills p[0, n) (n a multiple of 4) with float4 stores spread over the whole grid of THREADS-thread
+// blocks: a kernel clearing a buffer that a later kernel of the step adds to with atomics (GemvArgs::zero).
+// THREADS is a template argument, not blockDim.x, so that the decode kernels' register allocation (which
+// limits how far PDL runs ahead: bench/gpu/nmt/NOTES.md) stays what it was with the loop written inline.
+template <int THREADS>
+__device__ __forceinline__ void grid_zero_fill(float* p, int n) {
+  for (int i = (blockIdx.x * THREADS + threadIdx.x) * 4; i < n; i += gridDim.x * THREADS * 4) {
+    *reinterpret_cast<float4*>(p + i) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  }
+}
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

@@ -22,17 +22,6 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr int kLoadsInFlight = 16;  // 16-byte weight loads per lane per row group
 
-// Where input i sits in shared memory: 4 floats of padding after each weight chunk's inputs (16 for
-// int8, 8 for fp16), so that the 8 lanes of a quarter warp, which read consecutive chunks with 16-byte
-// loads, hit distinct banks. Unpadded, int8's 64-byte lane stride was a 4-way bank conflict (fp16's
-// 32 bytes 2-way) on the chain after the PDL wait, where the in-graph timeline showed int8's GEMVs
-// 0.5 µs slower than fp16's (NOTES.md, 2026-11-27f). xs_at(k): the floats a vector of k takes (k a
-// multiple of 4, as load_input reads it).
-template <bool INT8>
-__host__ __device__ constexpr int xs_at(int i) {
-  return i + i / (INT8 ? 16 : 8) * 4;
-}
-
 inline size_t xs_bytes(int k, bool int8) {
   return static_cast<size_t>(int8 ? xs_at<true>(k) : xs_at<false>(k)) * sizeof(float);
 }
@@ -86,9 +75,7 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
     sum += (v.x + v.y) + (v.z + v.w);
     sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
   }
-  for (int i = (blockIdx.x * kThreads + threadIdx.x) * 4; i < a.zero_n; i += gridDim.x * kThreads * 4) {
-    *reinterpret_cast<float4*>(a.zero + i) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-  }
+  grid_zero_fill<kThreads>(a.zero, a.zero_n);
   if (a.ln_gamma != nullptr) {
     const float2 t = block_sum2(sum, sq, scratch);
     const float mean = t.x / a.k;

@@ -7,6 +7,18 @@
 
 namespace stream_tts::nn::cuda {
 
+// Where input i sits in shared memory: 4 floats of padding after each weight chunk's inputs (16 for
+// int8, 8 for fp16), so that the 8 lanes of a quarter warp, which read consecutive chunks with 16-byte
+// loads, hit distinct banks. Unpadded, int8's 64-byte lane stride was a 4-way bank conflict (fp16's
+// 32 bytes 2-way) on the chain after the PDL wait, where the in-graph timeline showed int8's GEMVs
+// 0.5 µs slower than fp16's (NOTES.md, 2026-11-27f). xs_at(k): the floats a vector of k takes (k a
+// multiple of 4, as gemv.cu's load_input reads it). The folded cross-attention (cross_folded.cu) keeps
+// its x in the fp16 layout: its lanes read 8 values at 8·lane.
+template <bool INT8>
+__host__ __device__ constexpr int xs_at(int i) {
+  return i + i / (INT8 ? 16 : 8) * 4;
+}
+
 __device__ __forceinline__ uint4 load_weights(const uint4* p) {
   uint4 v;
   asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
