@@ -30,6 +30,7 @@ std::vector<std::string> CliConfig::validate() const {
   if (threads < 0) problems.push_back("--threads must be >= 0");
   if (context_sentences < 0 || context_sentences > 4) problems.push_back("--context-sentences must be 0..4");
   if (draft_tokens < 1 || draft_tokens > 16) problems.push_back("--draft-tokens must be 1..16");
+  if (full_vocab && translate != "llama") problems.push_back("--full-vocab needs --translate llama");
   if (!draft_model.empty() && translate != "llama")
     problems.push_back("--draft-model needs --translate llama");
   if (device != "cpu" && device != "cuda") problems.push_back("--device must be cpu or cuda (got '" + device + "')");

@@ -32,6 +32,7 @@ struct CliConfig {
   int threads = 0;                       // translator and kokoro threads; 0 = all cores
   int context_sentences = 0;             // earlier sentences given to the translator as context
   std::string draft_model;               // speculative decoding: draft model name or path; empty = off
+  bool full_vocab = false;               // llama on the CPU: score every token, not the Japanese shortlist
   int draft_tokens = 4;                  // tokens drafted per target step (1..16)
   std::string src_lang = "en";           // nmt: source language (NLLB code such as eng_Latn, or en)
   std::string tgt_lang = "ja";           // nmt: target language (NLLB code such as jpn_Jpan, or ja)

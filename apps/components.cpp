@@ -13,6 +13,7 @@ std::unique_ptr<Translator> load_translator(const CliConfig& config) {
   tc.threads = config.threads;
   tc.context_sentences = config.context_sentences;
   tc.draft_model = config.draft_model;
+  tc.full_vocab = config.full_vocab;
   tc.draft_tokens = config.draft_tokens;
   tc.source_lang = config.src_lang;
   tc.target_lang = config.tgt_lang;

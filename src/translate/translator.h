@@ -23,6 +23,9 @@ struct TranslatorConfig {
   int context_sentences = 0;     // earlier sentences (with their translations) shown as context, 0..4
   std::string draft_model;       // llama: a small model of the same family for speculative decoding
   int draft_tokens = 4;          // llama: tokens drafted per target step (1..16) with draft_model
+  // llama on the CPU: score every vocabulary token at each step instead of the Japanese-text
+  // shortlist plus the sentence's own tokens (lm_head_shortlist.h)
+  bool full_vocab = false;
   std::string source_lang = "en";  // nmt: an NLLB code (eng_Latn) or a short code that maps to one
   std::string target_lang = "ja";  // nmt: an NLLB code (jpn_Jpan) or a short code that maps to one
   std::string device = "cpu";      // nmt: cpu | cuda (strict: cuda without a CUDA build is an error)

@@ -1,9 +1,15 @@
 #include "translate/llama/llama_session.h"
 
+#include <ggml-backend.h>
+#include <ggml.h>
+
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <thread>
 #include <utility>
 
+#include "core/log.h"
 #include "core/utf8.h"
 #include "translate/llama/llama_log.h"
 #include "translate/llama/postprocess.h"
@@ -51,6 +57,11 @@ LlamaSession::LlamaSession(std::shared_ptr<const LlamaModel> model, const Sessio
   cp.swa_full = true;
   cp.abort_callback = &LlamaSession::abort_requested;
   cp.abort_callback_data = this;
+  if (options.shortlist != nullptr && !options.backend_sampling) {
+    shortlist_ = options.shortlist;
+    cp.cb_eval = &LlamaSession::capture_hidden;
+    cp.cb_eval_user_data = this;
+  }
   llama_sampler_seq_config sampler_config{};
   if (options.backend_sampling) {
     backend_sampler_ = llama_sampler_chain_init(llama_sampler_chain_default_params());
@@ -80,6 +91,19 @@ LlamaSession::~LlamaSession() {
   llama_batch_free(batch_);
   if (ctx_ != nullptr) llama_free(ctx_);
   if (backend_sampler_ != nullptr) llama_sampler_free(backend_sampler_);
+}
+
+bool LlamaSession::capture_hidden(ggml_tensor* t, bool ask, void* self) {
+  auto* s = static_cast<LlamaSession*>(self);
+  if (ask) return s->capture_ && std::strcmp(ggml_get_name(t), "result_norm") == 0;
+  // Computed: keep its last row (the batch's last token, the only one whose choice is asked for).
+  if (t->type != GGML_TYPE_F32 || t->ne[0] != s->shortlist_->n_embd() || t->ne[1] < 1) return true;
+  s->hidden_.resize(static_cast<size_t>(t->ne[0]));
+  ggml_backend_tensor_get(t, s->hidden_.data(), static_cast<size_t>(t->ne[1] - 1) * t->nb[1],
+                          s->hidden_.size() * sizeof(float));
+  s->hidden_valid_ = true;
+  // false ends the graph's computation here: the LM head after it is what the shortlist replaces.
+  return !s->stop_after_capture_;
 }
 
 bool LlamaSession::abort_requested(void* self) {
@@ -117,7 +141,11 @@ Status LlamaSession::decode(const llama_token* tokens, size_t n, int pos0, bool 
       batch_.seq_id[i][0] = 0;
       batch_.logits[i] = (all_logits || off + i == n - 1) ? 1 : 0;
     }
+    // One hidden state for the shortlist: only when a single choice is asked for.
+    capture_ = shortlist_ != nullptr && !all_logits;
+    hidden_valid_ = false;
     int32_t rc = llama_decode(ctx_, batch_);
+    capture_ = false;
     if (rc == 0) continue;
     if (rc == 2) return Status(StatusCode::kCancelled, "translation cancelled");
     if (rc == 1) return Status(StatusCode::kDataError, "the prompt does not fit the context");
@@ -136,6 +164,8 @@ llama_token LlamaSession::argmax(int i) const {
     llama_token t = llama_get_sampled_token_ith(ctx_, i);
     if (t != LLAMA_TOKEN_NULL) return t;
   }
+  if (shortlist_ != nullptr && hidden_valid_ && i == -1)
+    return shortlist_->argmax(hidden_.data(), extra_tokens_, scratch_);
   const float* logits = llama_get_logits_ith(ctx_, i);
   return static_cast<llama_token>(std::max_element(logits, logits + n_vocab_) - logits);
 }
@@ -156,9 +186,18 @@ Status LlamaSession::set_prefix(std::string_view text) {
     return Status(StatusCode::kInvalidArgument, "the prompt prefix does not fit the context");
   }
   if (!prefix_.empty()) {
+    // With a shortlist, the prefix's last step computes the logits as well, for the check below.
+    stop_after_capture_ = false;
     Status st = decode(prefix_.data(), prefix_.size(), 0);
+    stop_after_capture_ = true;
     if (!st) return st;
     prompt_tokens_evaluated_ += static_cast<int64_t>(prefix_.size());
+    if (shortlist_ != nullptr && hidden_valid_) prefix_hidden_ = hidden_;
+    if (shortlist_ != nullptr && !shortlist_matches_logits()) {
+      log::warn("llama: the output shortlist disagrees with {}'s logits; scoring the whole vocabulary",
+                model_->path().filename().string());
+      shortlist_ = nullptr;
+    }
   }
   if (restore_by_snapshot_) {
     prefix_snapshot_.resize(llama_state_seq_get_size(ctx_, 0));
@@ -166,6 +205,26 @@ Status LlamaSession::set_prefix(std::string_view text) {
     prefix_snapshot_.resize(n);
   }
   return Status::ok();
+}
+
+bool LlamaSession::shortlist_matches_logits() const {
+  // The model's output layer as llama.cpp computes it and as the shortlist does: the same choice
+  // among the listed tokens. (Comparing values would reject models that scale their logits, which
+  // does not change a choice.)
+  if (!hidden_valid_) return false;
+  const std::vector<int32_t>& base = shortlist_->base();
+  if (base.empty()) return false;
+  const float* logits = llama_get_logits_ith(ctx_, -1);
+  if (logits == nullptr) return false;
+  std::vector<float> ours = shortlist_->scores(hidden_.data(), base, scratch_);
+  size_t theirs_best = 0, ours_best = 0;
+  for (size_t k = 1; k < base.size(); ++k) {
+    if (logits[base[k]] > logits[base[theirs_best]]) theirs_best = k;
+    if (ours[k] > ours[ours_best]) ours_best = k;
+  }
+  // A near-tie may fall either way under different rounding (llama.cpp may run repacked kernels).
+  float gap = ours[ours_best] - ours[theirs_best];
+  return theirs_best == ours_best || gap <= 1e-3f * (1.0f + std::abs(ours[ours_best]));
 }
 
 Status LlamaSession::reset_to_prefix() {

@@ -16,6 +16,9 @@
 
 #include "stream_tts/status.h"
 #include "translate/llama/llama_model.h"
+#include "translate/llama/lm_head_shortlist.h"
+
+struct ggml_tensor;
 
 namespace stream_tts::llama {
 
@@ -26,6 +29,11 @@ struct SessionOptions {
   // Greedy argmax inside llama.cpp's compute graph (its backend sampling) instead of copying the
   // logits (150k floats for Qwen) to the host each token: pays where the graph runs on a GPU.
   bool backend_sampling = false;
+  // Greedy choice over a shortlist of the vocabulary (lm_head_shortlist.h): the graph stops after
+  // the final norm and the shortlist scores its rows. Checked against llama.cpp's own logits once,
+  // on the prefix; turned off with a warning when they disagree. Must outlive the session; nullptr
+  // = the whole vocabulary.
+  const LmHeadShortlist* shortlist = nullptr;
 };
 
 struct GenerateOptions {
@@ -113,12 +121,26 @@ class LlamaSession {
   int64_t prompt_tokens_evaluated() const { return prompt_tokens_evaluated_; }
   int threads() const { return threads_; }
   int n_ctx() const { return n_ctx_; }
+  // The shortlist in use (nullptr: the whole vocabulary), and the tokens the next sentences may use
+  // beyond its base list (LmHeadShortlist::source_tokens).
+  const LmHeadShortlist* shortlist() const { return shortlist_; }
+  void set_extra_tokens(std::vector<int32_t> tokens) { extra_tokens_ = std::move(tokens); }
+  // After set_prefix() with a shortlist: the prefix's last hidden state (empty when not captured)
+  // and llama.cpp's logits for the same step (tests compare the shortlist's scores with them).
+  const std::vector<float>& prefix_hidden() const { return prefix_hidden_; }
+  const float* last_logits() const { return llama_get_logits_ith(ctx_, -1); }
 
  private:
   // Evaluates `tokens` at positions pos0.. in sequence 0, in batches; logits only for the last
   // token unless all_logits.
   Status decode(const llama_token* tokens, size_t n, int pos0, bool all_logits = false);
   static bool abort_requested(void* self);
+  // llama.cpp's eval callback: keeps the last row of the final norm ("result_norm") and stops the
+  // graph there, before the LM head.
+  static bool capture_hidden(ggml_tensor* t, bool ask, void* self);
+  // Compares the shortlist's choice with llama.cpp's logits after the prefix; false when they
+  // disagree.
+  bool shortlist_matches_logits() const;
 
   std::shared_ptr<const LlamaModel> model_;
   llama_sampler* backend_sampler_ = nullptr;  // greedy chain run in the graph; owned, outlives ctx_
@@ -136,6 +158,14 @@ class LlamaSession {
   std::vector<llama_token> prefix_;
   int64_t prompt_tokens_evaluated_ = 0;
   const std::stop_token* stop_ = nullptr;  // set around llama_decode for abort_requested()
+  const LmHeadShortlist* shortlist_ = nullptr;
+  std::vector<int32_t> extra_tokens_;
+  bool capture_ = false;          // this llama_decode keeps the hidden state
+  bool stop_after_capture_ = true;  // and skips the LM head (false: computes the logits as well)
+  bool hidden_valid_ = false;     // hidden_ holds the last decode's final hidden state
+  std::vector<float> hidden_;
+  std::vector<float> prefix_hidden_;
+  mutable std::vector<uint8_t> scratch_;  // the hidden state quantised for the dot kernel
 };
 
 }  // namespace stream_tts::llama
