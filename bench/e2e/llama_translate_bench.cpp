@@ -15,7 +15,7 @@
 // exits.
 //
 //   bench_llama_translate --model NAME|PATH.gguf [--threads N] [--gpu-layers N] [--reps R] [--gen N]
-//                         [--samples] [--draft-model NAME|PATH [--draft-tokens K]] [--sentences FILE] [--no-translate] [--print-prompt TEXT]
+//                         [--samples] [--full-vocab] [--draft-model NAME|PATH [--draft-tokens K]] [--sentences FILE] [--no-translate] [--print-prompt TEXT]
 // --gpu-layers needs a llama.cpp built with CUDA (bench/gpu/ builds one on the GPU machine).
 #include <chrono>
 #include <cstdio>
@@ -62,6 +62,7 @@ struct Args {
   int gen = 32;
   std::string sentences_file;
   bool translate = true;
+  bool full_vocab = false;  // score every token (--full-vocab of the CLI) instead of the shortlist
   bool samples = false;  // also print every repetition's sentence_ms (sentence_ms_samples)
   std::string print_prompt;
   bool has_print_prompt = false;
@@ -71,7 +72,7 @@ struct Args {
   std::fprintf(
       stderr,
       "error: %s\nusage: bench_llama_translate --model NAME|PATH.gguf [--threads N] [--gpu-layers N] "
-      "[--draft-model M [--draft-tokens K]] [--reps R] [--samples] "
+      "[--draft-model M [--draft-tokens K]] [--full-vocab] [--reps R] [--samples] "
       "[--gen N] [--sentences FILE] [--no-translate] [--print-prompt TEXT]\n",
       why);
   std::exit(2);
@@ -101,6 +102,8 @@ Args parse_args(int argc, char** argv) {
       a.gen = std::atoi(value().c_str());
     } else if (k == "--sentences") {
       a.sentences_file = value();
+    } else if (k == "--full-vocab") {
+      a.full_vocab = true;
     } else if (k == "--samples") {
       a.samples = true;
     } else if (k == "--no-translate") {
@@ -150,6 +153,7 @@ int main(int argc, char** argv) {
   config.gpu_layers = args.gpu_layers;
   config.draft_model = args.draft_model;
   config.draft_tokens = args.draft_tokens;
+  config.full_vocab = args.full_vocab;
   try {
     auto t0 = std::chrono::steady_clock::now();
     LlamaTranslator translator(config);

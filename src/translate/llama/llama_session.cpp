@@ -165,7 +165,7 @@ llama_token LlamaSession::argmax(int i) const {
     if (t != LLAMA_TOKEN_NULL) return t;
   }
   if (shortlist_ != nullptr && hidden_valid_ && i == -1)
-    return shortlist_->argmax(hidden_.data(), extra_tokens_, scratch_);
+    return shortlist_->argmax(hidden_.data(), extra_tokens_, scratch_, threads_);
   const float* logits = llama_get_logits_ith(ctx_, i);
   return static_cast<llama_token>(std::max_element(logits, logits + n_vocab_) - logits);
 }

@@ -214,24 +214,40 @@ float LmHeadShortlist::dot(int32_t token, const void* q) const {
 }
 
 int32_t LmHeadShortlist::argmax(const float* hidden, const std::vector<int32_t>& extra,
-                                std::vector<uint8_t>& scratch) const {
+                                std::vector<uint8_t>& scratch, int threads) const {
   const void* q = quantize(hidden, scratch);
   const ggml_vec_dot_t vec_dot = ggml_get_type_traits_cpu(static_cast<ggml_type>(type_))->vec_dot;
+  const int64_t n_base = static_cast<int64_t>(base_.size());
+  const int64_t n = n_base + static_cast<int64_t>(extra.size());
   int32_t best = -1;
   float best_score = -std::numeric_limits<float>::infinity();
-  auto scan = [&](const std::vector<int32_t>& tokens) {
-    for (int32_t tok : tokens) {
+  // Ties go to the lower id, as std::max_element over the full logits does.
+  auto better = [](float s, int32_t tok, float than_s, int32_t than_tok) {
+    return s > than_s || (s == than_s && tok < than_tok);
+  };
+  // OpenMP, as llama.cpp's CPU backend: its threads are the ones that just ran the graph (and still
+  // spin for a while after it), so the scan splits across the same cores without waking new ones.
+#pragma omp parallel num_threads(std::max(1, threads)) if (threads > 1)
+  {
+    int32_t local = -1;
+    float local_score = -std::numeric_limits<float>::infinity();
+#pragma omp for schedule(static) nowait
+    for (int64_t k = 0; k < n; ++k) {
+      const int32_t tok = k < n_base ? base_[static_cast<size_t>(k)]
+                                     : extra[static_cast<size_t>(k - n_base)];
       float s = 0;
       vec_dot(n_embd_, &s, 0, rows_ + static_cast<size_t>(tok) * row_bytes_, 0, q, 0, 1);
-      // Ties go to the lower id, as std::max_element over the full logits does.
-      if (s > best_score || (s == best_score && tok < best)) {
-        best_score = s;
-        best = tok;
+      if (better(s, tok, local_score, local)) {
+        local_score = s;
+        local = tok;
       }
     }
-  };
-  scan(base_);
-  scan(extra);
+#pragma omp critical(stream_tts_lm_head_shortlist)
+    if (local >= 0 && better(local_score, local, best_score, best)) {
+      best_score = local_score;
+      best = local;
+    }
+  }
   return best;
 }
 

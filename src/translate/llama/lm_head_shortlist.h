@@ -47,9 +47,10 @@ class LmHeadShortlist {
   std::vector<int32_t> source_tokens(std::string_view sentence) const;
 
   // The best token among the base list and `extra` for the final hidden state `hidden` (n_embd
-  // floats, after the final norm). `scratch` is resized as needed.
+  // floats, after the final norm), scanned by `threads` threads (OpenMP where built with it).
+  // `scratch` is resized as needed.
   int32_t argmax(const float* hidden, const std::vector<int32_t>& extra,
-                 std::vector<uint8_t>& scratch) const;
+                 std::vector<uint8_t>& scratch, int threads = 1) const;
   // Scores of `tokens` for `hidden` (the same products as argmax; a self-check against llama.cpp's
   // own logits).
   std::vector<float> scores(const float* hidden, const std::vector<int32_t>& tokens,

@@ -145,6 +145,40 @@ TEST_F(LlamaShortlistModel, ScoresEqualLlamaCppsLogits) {
   EXPECT_LT(worst, 1e-3f * range) << "largest difference " << worst << " of logits up to " << range;
 }
 
+// argmax() is the best of scores() over the base list and the extra tokens, whatever the number of
+// threads that scan it.
+TEST_F(LlamaShortlistModel, ArgmaxIsTheBestScoreOnAnyThreadCount) {
+  llama::SessionOptions so;
+  so.threads = 1;
+  so.n_ctx = 512;
+  so.shortlist = shortlist_.get();
+  llama::LlamaSession session(model_, so);
+  llama::PromptBuilder prompt(model_->chat_template());
+  ASSERT_TRUE(session.set_prefix(prompt.prefix()));
+  std::vector<float> hidden = session.prefix_hidden();
+  ASSERT_FALSE(hidden.empty());
+  const std::vector<int32_t> extra = shortlist_->source_tokens("Run `make check` on the server.");
+  ASSERT_FALSE(extra.empty());
+  std::vector<int32_t> all = shortlist_->base();
+  all.insert(all.end(), extra.begin(), extra.end());
+  std::vector<uint8_t> scratch;
+  for (int variant = 0; variant < 3; ++variant) {
+    // The prefix's state, then two arbitrary ones.
+    if (variant > 0) {
+      for (size_t i = 0; i < hidden.size(); ++i)
+        hidden[i] = 4.0f * std::sin(0.37f * static_cast<float>(i * static_cast<size_t>(variant + 1)));
+    }
+    std::vector<float> s = shortlist_->scores(hidden.data(), all, scratch);
+    size_t best = 0;
+    for (size_t k = 1; k < all.size(); ++k)
+      if (s[k] > s[best] || (s[k] == s[best] && all[k] < all[best])) best = k;
+    for (int threads : {1, 2, 3}) {
+      EXPECT_EQ(shortlist_->argmax(hidden.data(), extra, scratch, threads), all[best])
+          << "variant " << variant << ", " << threads << " threads";
+    }
+  }
+}
+
 // The whole backend, as the CLI runs it: greedy translations with the shortlist (the default) and
 // with --full-vocab are the same text for ordinary coding-assistant sentences.
 TEST_F(LlamaShortlistModel, TranslationsEqualTheFullVocabularys) {
