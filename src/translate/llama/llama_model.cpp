@@ -70,4 +70,28 @@ LlamaModel::~LlamaModel() {
   if (model_ != nullptr) llama_model_free(model_);
 }
 
+std::string token_piece(const llama_vocab* vocab, int32_t token, bool special) {
+  char buf[128];
+  int32_t n = llama_token_to_piece(vocab, token, buf, sizeof buf, 0, special);
+  if (n >= 0) return std::string(buf, static_cast<size_t>(n));
+  std::string big(static_cast<size_t>(-n), '\0');
+  n = llama_token_to_piece(vocab, token, big.data(), static_cast<int32_t>(big.size()), 0, special);
+  big.resize(static_cast<size_t>(std::max(n, 0)));
+  return big;
+}
+
+std::vector<int32_t> tokenize_text(const llama_vocab* vocab, std::string_view text, bool add_special,
+                                   bool parse_special) {
+  std::vector<llama_token> tokens(text.size() + 4);
+  int32_t n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), tokens.data(),
+                             static_cast<int32_t>(tokens.size()), add_special, parse_special);
+  if (n < 0) {
+    tokens.resize(static_cast<size_t>(-static_cast<int64_t>(n)));
+    n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), tokens.data(),
+                       static_cast<int32_t>(tokens.size()), add_special, parse_special);
+  }
+  tokens.resize(static_cast<size_t>(std::max(n, 0)));
+  return tokens;
+}
+
 }  // namespace stream_tts::llama

@@ -3,9 +3,12 @@
 // that uses the same file, since the weights are the large part (hundreds of MB to GB).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 struct llama_model;
 struct llama_vocab;
@@ -50,5 +53,12 @@ class LlamaModel {
   std::string chat_template_origin_;
   int n_ctx_train_ = 0;
 };
+
+// The text of `token` (`special`: control tokens render as their text, otherwise as nothing).
+std::string token_piece(const llama_vocab* vocab, int32_t token, bool special);
+// The tokens of `text`, no BOS/EOS added; `parse_special`: turn markers such as <|im_start|> in the
+// text become their control tokens.
+std::vector<int32_t> tokenize_text(const llama_vocab* vocab, std::string_view text, bool add_special,
+                                   bool parse_special);
 
 }  // namespace stream_tts::llama

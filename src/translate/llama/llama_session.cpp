@@ -23,16 +23,6 @@ double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-std::string token_piece(const llama_vocab* vocab, llama_token token, bool special) {
-  char buf[64];
-  int32_t n = llama_token_to_piece(vocab, token, buf, sizeof buf, 0, special);
-  if (n >= 0) return std::string(buf, static_cast<size_t>(n));
-  std::string big(static_cast<size_t>(-n), '\0');
-  n = llama_token_to_piece(vocab, token, big.data(), static_cast<int32_t>(big.size()), 0, special);
-  big.resize(static_cast<size_t>(std::max(n, 0)));
-  return big;
-}
-
 }  // namespace
 
 LlamaSession::LlamaSession(std::shared_ptr<const LlamaModel> model, const SessionOptions& options)
@@ -114,16 +104,7 @@ bool LlamaSession::abort_requested(void* self) {
 std::vector<llama_token> LlamaSession::tokenize(std::string_view text, bool add_special) const {
   // Special tokens are parsed: the template's turn markers (<|im_start|>, <start_of_turn>) must
   // become their single control tokens, not text.
-  std::vector<llama_token> tokens(text.size() + 4);
-  int32_t n = llama_tokenize(model_->vocab(), text.data(), static_cast<int32_t>(text.size()),
-                             tokens.data(), static_cast<int32_t>(tokens.size()), add_special, true);
-  if (n < 0) {
-    tokens.resize(static_cast<size_t>(-static_cast<int64_t>(n)));
-    n = llama_tokenize(model_->vocab(), text.data(), static_cast<int32_t>(text.size()),
-                       tokens.data(), static_cast<int32_t>(tokens.size()), add_special, true);
-  }
-  tokens.resize(static_cast<size_t>(std::max(n, 0)));
-  return tokens;
+  return tokenize_text(model_->vocab(), text, add_special, true);
 }
 
 int LlamaSession::count_tokens(std::string_view text) const {

@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "core/utf8.h"
+#include "translate/llama/llama_model.h"
 
 namespace stream_tts::llama {
 namespace {
@@ -32,29 +33,6 @@ bool japanese_output_char(char32_t cp) {
          (cp >= 0xF900 && cp <= 0xFAFF) ||   // CJK compatibility ideographs
          (cp >= 0xFF00 && cp <= 0xFFEF) ||   // full- and half-width forms
          cp == 0x00B7 || cp == 0x00D7;       // middle dot, multiplication sign
-}
-
-std::string token_text(const llama_vocab* vocab, llama_token token) {
-  char buf[128];
-  int32_t n = llama_token_to_piece(vocab, token, buf, sizeof buf, 0, false);
-  if (n >= 0) return std::string(buf, static_cast<size_t>(n));
-  std::string big(static_cast<size_t>(-n), '\0');
-  n = llama_token_to_piece(vocab, token, big.data(), static_cast<int32_t>(big.size()), 0, false);
-  big.resize(static_cast<size_t>(std::max(n, 0)));
-  return big;
-}
-
-std::vector<llama_token> tokenize(const llama_vocab* vocab, std::string_view text) {
-  std::vector<llama_token> tokens(text.size() + 4);
-  int32_t n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), tokens.data(),
-                             static_cast<int32_t>(tokens.size()), false, false);
-  if (n < 0) {
-    tokens.resize(static_cast<size_t>(-static_cast<int64_t>(n)));
-    n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), tokens.data(),
-                       static_cast<int32_t>(tokens.size()), false, false);
-  }
-  tokens.resize(static_cast<size_t>(std::max(n, 0)));
-  return tokens;
 }
 
 bool is_word_char(char c) {
@@ -148,7 +126,7 @@ std::unique_ptr<LmHeadShortlist> LmHeadShortlist::create(const std::string& path
 
   s->in_base_.assign(static_cast<size_t>(s->n_vocab_), 0);
   for (llama_token tok = 0; tok < s->n_vocab_; ++tok) {
-    bool keep = llama_vocab_is_eog(s->vocab_, tok) || is_japanese_output_piece(token_text(s->vocab_, tok));
+    bool keep = llama_vocab_is_eog(s->vocab_, tok) || is_japanese_output_piece(token_piece(s->vocab_, tok, false));
     if (keep) {
       s->in_base_[static_cast<size_t>(tok)] = 1;
       s->base_.push_back(tok);
@@ -169,7 +147,7 @@ std::vector<int32_t> LmHeadShortlist::source_tokens(std::string_view sentence) c
   std::vector<int32_t> out;
   auto add = [&](std::string_view text) {
     if (text.empty()) return;
-    for (llama_token t : tokenize(vocab_, text)) {
+    for (llama_token t : tokenize_text(vocab_, text, false, false)) {
       if (!in_base(t)) out.push_back(t);
     }
   };

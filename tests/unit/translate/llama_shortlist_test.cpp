@@ -72,6 +72,18 @@ class LlamaShortlistModel : public ::testing::Test {
   void SetUp() override {
     if (!shortlist_) GTEST_SKIP() << why_;
   }
+  // A session that uses the shortlist, with the translation prompt's prefix evaluated (which keeps
+  // the prefix's last hidden state and computes llama.cpp's logits for it as well).
+  static std::unique_ptr<llama::LlamaSession> session_with_prefix() {
+    llama::SessionOptions so;
+    so.threads = 1;
+    so.n_ctx = 512;
+    so.shortlist = shortlist_.get();
+    auto session = std::make_unique<llama::LlamaSession>(model_, so);
+    llama::PromptBuilder prompt(model_->chat_template());
+    EXPECT_TRUE(session->set_prefix(prompt.prefix()));
+    return session;
+  }
   static std::filesystem::path path_;
   static std::shared_ptr<const llama::LlamaModel> model_;
   static std::unique_ptr<llama::LmHeadShortlist> shortlist_;
@@ -120,17 +132,11 @@ TEST_F(LlamaShortlistModel, TheSentencesOwnWordsAreAddedAloneAndAfterASpace) {
 }
 
 TEST_F(LlamaShortlistModel, ScoresEqualLlamaCppsLogits) {
-  llama::SessionOptions so;
-  so.threads = 1;
-  so.n_ctx = 512;
-  so.shortlist = shortlist_.get();
-  llama::LlamaSession session(model_, so);
-  llama::PromptBuilder prompt(model_->chat_template());
-  ASSERT_TRUE(session.set_prefix(prompt.prefix()));
-  ASSERT_NE(session.shortlist(), nullptr) << "the session's own check turned the shortlist off";
-  const std::vector<float>& hidden = session.prefix_hidden();
+  auto session = session_with_prefix();
+  ASSERT_NE(session->shortlist(), nullptr) << "the session's own check turned the shortlist off";
+  const std::vector<float>& hidden = session->prefix_hidden();
   ASSERT_EQ(static_cast<int>(hidden.size()), shortlist_->n_embd());
-  const float* logits = session.last_logits();
+  const float* logits = session->last_logits();
   ASSERT_NE(logits, nullptr);
   std::vector<uint8_t> scratch;
   const auto& base = shortlist_->base();
@@ -148,14 +154,8 @@ TEST_F(LlamaShortlistModel, ScoresEqualLlamaCppsLogits) {
 // argmax() is the best of scores() over the base list and the extra tokens, whatever the number of
 // threads that scan it.
 TEST_F(LlamaShortlistModel, ArgmaxIsTheBestScoreOnAnyThreadCount) {
-  llama::SessionOptions so;
-  so.threads = 1;
-  so.n_ctx = 512;
-  so.shortlist = shortlist_.get();
-  llama::LlamaSession session(model_, so);
-  llama::PromptBuilder prompt(model_->chat_template());
-  ASSERT_TRUE(session.set_prefix(prompt.prefix()));
-  std::vector<float> hidden = session.prefix_hidden();
+  auto session = session_with_prefix();
+  std::vector<float> hidden = session->prefix_hidden();
   ASSERT_FALSE(hidden.empty());
   const std::vector<int32_t> extra = shortlist_->source_tokens("Run `make check` on the server.");
   ASSERT_FALSE(extra.empty());
