@@ -242,6 +242,8 @@ int main(int argc, char** argv) {
             .add("ms", ms.back())
             .add("prompt_tokens", stats.last_prompt_tokens)
             .add("generated_tokens", stats.last_generated_tokens)
+            .add("prefill_ms", stats.last_prefill_ms)
+            .add("decode_ms", stats.last_decode_ms)
             .add("bound", stats.last_token_bound);
         if (r) {
           o.add("output", *r);

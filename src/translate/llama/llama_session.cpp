@@ -253,6 +253,10 @@ bool OutputAccumulator::add(llama_token token) {
   ++generated_;
   if (options_.stop_at_line && piece.find('\n') != std::string::npos && has_complete_line(text_))
     return false;
+  if (options_.stop_after_sentence_ends > 0) {
+    sentence_ends_ += count_sentence_ends(piece);
+    if (sentence_ends_ >= options_.stop_after_sentence_ends) return false;
+  }
   if (generated_ >= options_.max_new_tokens) {
     hit_bound_ = true;
     return false;

@@ -40,6 +40,9 @@ struct GenerateOptions {
   int max_new_tokens = 64;
   bool stop_at_end_of_turn = true;  // stop at an end-of-generation token (llama_vocab_is_eog)
   bool stop_at_line = true;  // stop once a first line with content is complete (postprocess.h)
+  // Stop once the output holds this many Japanese sentence ends (。！？), without the end-of-turn
+  // step that would follow them (expected_sentence_ends() in postprocess.h); 0 = off.
+  int stop_after_sentence_ends = 0;
 };
 
 struct Generation {
@@ -76,6 +79,7 @@ class OutputAccumulator {
   GenerateOptions options_;
   std::string text_;
   int generated_ = 0;
+  int sentence_ends_ = 0;
   bool hit_bound_ = false;
 };
 

@@ -254,6 +254,7 @@ Result<std::string> LlamaTranslator::translate(std::string_view sentence, std::s
   llama::GenerateOptions options;
   options.max_new_tokens =
       llama::output_token_bound(impl_->session->count_tokens(sentence), impl_->config.max_tokens);
+  options.stop_after_sentence_ends = llama::expected_sentence_ends(sentence);
   auto gen = impl_->run(sentence, options, stop);
   if (!gen) return gen.status();
 

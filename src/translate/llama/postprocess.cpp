@@ -163,6 +163,33 @@ bool has_complete_line(std::string_view partial) {
   return !clean_model_output(partial.substr(0, nl), "").empty();
 }
 
+int expected_sentence_ends(std::string_view source) {
+  for (std::string_view guard : {":", ";", "\"", "(", ")", "[", "]", " - ", "--", "\u2014", "\u2013",
+                                 "\u201c", "\u201d", "\u2018", "\u300c"}) {
+    if (source.find(guard) != std::string_view::npos) return 0;
+  }
+  int n = 0;
+  for (size_t i = 0; i < source.size();) {
+    if (source[i] != '.' && source[i] != '!' && source[i] != '?') {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < source.size() && (source[j] == '.' || source[j] == '!' || source[j] == '?')) ++j;
+    if (j == source.size() || source[j] == ' ') ++n;
+    i = j;
+  }
+  return n;
+}
+
+int count_sentence_ends(std::string_view text) {
+  int n = 0;
+  for (std::string_view mark : {"\u3002", "\uff01", "\uff1f"}) {
+    for (size_t pos = text.find(mark); pos != std::string_view::npos; pos = text.find(mark, pos + 1)) ++n;
+  }
+  return n;
+}
+
 Status check_translation(std::string_view cleaned, const GenerationOutcome& outcome) {
   if (outcome.hit_bound)
     return Status(StatusCode::kDataError, "the translation ran away (length bound reached)");

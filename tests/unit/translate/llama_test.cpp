@@ -318,6 +318,27 @@ TEST(LlamaPostprocess, CompleteLineDetection) {
   EXPECT_FALSE(llama::has_complete_line("\n\n"));
 }
 
+TEST(LlamaPostprocess, ExpectedSentenceEndsOnlyWhenClear) {
+  using llama::expected_sentence_ends;
+  EXPECT_EQ(expected_sentence_ends("The tests passed."), 1);
+  EXPECT_EQ(expected_sentence_ends("The tests passed. Now I will commit!"), 2);
+  EXPECT_EQ(expected_sentence_ends("Really?! Wait..."), 2);
+  EXPECT_EQ(expected_sentence_ends("Version 1.5 of config.json works"), 0);
+  EXPECT_EQ(expected_sentence_ends("It took 2.5 s."), 1);
+  // What a translation may turn into a sentence of its own: do not guess.
+  EXPECT_EQ(expected_sentence_ends("I found the bug: it returns None."), 0);
+  EXPECT_EQ(expected_sentence_ends("It works; the tests pass."), 0);
+  EXPECT_EQ(expected_sentence_ends("He said \"stop.\""), 0);
+  EXPECT_EQ(expected_sentence_ends("It works (mostly)."), 0);
+  EXPECT_EQ(expected_sentence_ends("It works \u2014 mostly."), 0);
+}
+
+TEST(LlamaPostprocess, CountSentenceEnds) {
+  EXPECT_EQ(llama::count_sentence_ends("\u30c6\u30b9\u30c8\u3002"), 1);
+  EXPECT_EQ(llama::count_sentence_ends("\u306f\u3044\uff01\u672c\u5f53\uff1f\u3002"), 3);
+  EXPECT_EQ(llama::count_sentence_ends("no marks. here!"), 0);
+}
+
 TEST(LlamaPostprocess, FallbackChecks) {
   EXPECT_TRUE(llama::check_translation("ビルドが通りました。", {false, 3}));
   auto st = llama::check_translation("", {false, 3});
@@ -713,6 +734,20 @@ TEST_F(LlamaQwen, TranslatesIntoJapaneseAndKeepsIdentifiers) {
   EXPECT_TRUE(utf8::looks_japanese(*r)) << *r;
   EXPECT_TRUE(contains(*r, "parse_config")) << *r;
   EXPECT_FALSE(translator_->stats().last_hit_bound);
+}
+
+// A one-sentence source stops at the translation's "。" without the end-of-turn step; a source with a
+// colon (which a translation may split into two sentences) runs to the end of the turn.
+TEST_F(LlamaQwen, StopsAtTheExpectedSentenceEndWithoutTheEndOfTurnStep) {
+  auto r = translator_->translate("The build passed on the first try.");
+  ASSERT_TRUE(r) << r.status().to_string();
+  const auto& st = translator_->stats();
+  EXPECT_TRUE(utf8::looks_japanese(*r)) << *r;
+  EXPECT_EQ(llama::count_sentence_ends(*r), 1) << *r;
+  EXPECT_EQ(st.last_decoded_tokens, st.last_generated_tokens - 1);
+  r = translator_->translate("I found it: the cache was stale.");
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(st.last_decoded_tokens, st.last_generated_tokens) << "raw: " << st.last_raw_output;
 }
 
 }  // namespace
