@@ -66,7 +66,7 @@ bool is_blank(std::string_view s) {
 //
 // Why all cores, although the voice synthesises on the same cores while the next sentence is
 // translated: measured on the 2-core machine, whole pipeline (tools/eval/pipeline_threads.py, the
-// partial_tools fixture, qwen2.5-coder-0.5b, 3 interleaved rounds; docs/mt-results.md), 1 thread
+// partial_tools fixture, qwen2.5-coder-0.5b, 3 interleaved rounds; README "Models"), 1 thread
 // took 1.60x as long as 2 to speak the transcript, and OMP_WAIT_POLICY=passive 1.12x. ggml waits
 // for its threads at a barrier after every operation (hundreds per token); libgomp's default spins
 // there briefly (about 300k iterations, then sleeps), which costs less than a futex sleep and

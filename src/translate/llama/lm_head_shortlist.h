@@ -66,6 +66,8 @@ class LmHeadShortlist {
   // Quantises `hidden` into the dot kernel's input type.
   const void* quantize(const float* hidden, std::vector<uint8_t>& scratch) const;
   float dot(int32_t token, const void* q) const;
+  // Where `token`'s row is: the packed copy for base tokens, the file mapping for the others.
+  const uint8_t* row(int32_t token) const;
 
   const llama_vocab* vocab_ = nullptr;
   int n_embd_ = 0;
@@ -77,6 +79,7 @@ class LmHeadShortlist {
   void* map_ = nullptr;
   size_t map_bytes_ = 0;
   std::vector<int32_t> base_;      // sorted
+  std::vector<uint8_t> base_rows_;  // the rows of base_, in its order
   std::vector<uint8_t> in_base_;   // n_vocab flags
 };
 

@@ -16,7 +16,7 @@ std::string_view trim_space(std::string_view s) {
 }  // namespace
 
 std::string PromptOptions::default_system_prompt() {
-  // Short on purpose: measured on held-out Tatoeba sentences (docs/mt-results.md), the long
+  // Short on purpose: measured on held-out Tatoeba sentences (README "Models"), the long
   // coding-assistant instruction this replaces (desu/masu style, no notes, no romaji, backtick
   // rules; 291 prefix tokens with its 4 coding examples) scored lower than this one with the
   // examples below, and every prefix token costs attention in each step. "Copy ... exactly" keeps
