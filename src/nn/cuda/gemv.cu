@@ -158,6 +158,7 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
     load_ln_consts(a, consts);
     load_row_consts<ROWS, INT8>(a, g * ROWS, consts);
   }
+  if (a.l2_prefetch != nullptr) l2_prefetch_share(a.l2_prefetch, a.l2_prefetch_bytes);
   pdl_launch_dependents();
   pdl_wait();
   load_input<INT8, PRELOAD>(a, xs, scratch, consts);
@@ -350,6 +351,8 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
   g.ln_gamma = f.ln_gamma;
   g.ln_beta = f.ln_beta;
   g.ln_eps = f.ln_eps;
+  g.l2_prefetch = f.l2_prefetch;
+  g.l2_prefetch_bytes = f.l2_prefetch_bytes;
   // The W2 epilogue's constants of this thread's first float4 of the output (GemvConsts says why).
   float4 sc2 = make_float4(1.0f, 1.0f, 1.0f, 1.0f), b2 = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   if (PRELOAD && threadIdx.x * 4 < f.d) {

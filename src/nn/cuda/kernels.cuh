@@ -60,6 +60,11 @@ struct GemvArgs {
   // as the weights, instead of after the sums (gemv.cu: GemvConsts). Chosen at the launch: each setting
   // is its own kernel instantiation, so neither path costs the other registers.
   bool preload = false;
+  // Optional: [l2_prefetch, + l2_prefetch_bytes) (16-byte aligned, a multiple of 16) is handed to the
+  // copy engine for L2 before the PDL wait, split over the grid's blocks: a later kernel's weights (the
+  // LM head's) fetched while this part of the step is bound by latency, not bandwidth.
+  const void* l2_prefetch = nullptr;
+  size_t l2_prefetch_bytes = 0;
 };
 
 // LM head: logits[r] = y[r], then a greedy pick over rows not listed in `suppressed`, written through
@@ -112,6 +117,8 @@ struct FfnArgs {
   const float* x_add = nullptr;
   float* x_store = nullptr;
   bool preload = false;  // as GemvArgs::preload, W2's scales and bias too
+  const void* l2_prefetch = nullptr;  // as GemvArgs::l2_prefetch
+  size_t l2_prefetch_bytes = 0;
 };
 bool ffn_fused_supported(int d, int ffn, bool int8);
 void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl);

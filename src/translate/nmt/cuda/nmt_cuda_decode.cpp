@@ -371,6 +371,19 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.preload = options.preload_constants;
     kern::attention_out(f, proj.int8, stream, pdl);
   };
+  // LM-head weights for L2 (NmtCudaOptions::lm_head_prefetch_layers): its last rows, at most 3/4 of the
+  // L2, in equal shares over the last `pf_layers` layers.
+  const int pf_layers = std::clamp(options.lm_head_prefetch_layers, 0, layers);
+  const size_t head_bytes = static_cast<size_t>(head().n) * head().k * (head().int8 ? 1 : 2);
+  const size_t pf_bytes = std::min(head_bytes, l2_bytes / 4 * 3) / 16 * 16;
+  const size_t pf_share = pf_layers > 0 ? (pf_bytes / pf_layers + 15) / 16 * 16 : 0;
+  auto prefetch_for = [&](int l, const void*& ptr, size_t& bytes) {
+    const int i = l - (layers - pf_layers);  // this layer's share, 0 .. pf_layers - 1
+    if (i < 0 || pf_share == 0) return;
+    const size_t begin = head_bytes - pf_bytes + static_cast<size_t>(i) * pf_share;
+    ptr = static_cast<const char*>(head().w) + begin;
+    bytes = std::min(pf_share, head_bytes - begin);
+  };
   kern::AttentionArgs a;
   a.warp_per_head = true;
   a.q_stride = d;
@@ -394,6 +407,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     qkv.out2 = vc[l];
     qkv.seg = d;
     qkv.pos = &control()->step;
+    if (options.lm_head_prefetch_in_qkv) prefetch_for(l, qkv.l2_prefetch, qkv.l2_prefetch_bytes);
     kern::gemv(qkv, L.qkv.int8, sm_count, stream, pdl);
     a.q = dec_q;
     a.k = kc[l];
@@ -472,6 +486,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.out_copies = copies;
     f.w2_shared = options.fused_ffn_shared_w2;
     f.preload = options.preload_constants;
+    if (!options.lm_head_prefetch_in_qkv) prefetch_for(l, f.l2_prefetch, f.l2_prefetch_bytes);
     if (cross1) {
       f.x_add = cross_sum;
       f.x_store = xs[0];

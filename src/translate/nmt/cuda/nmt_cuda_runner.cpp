@@ -46,6 +46,7 @@ void NmtCudaRunner::Impl::init() {
   cudaDeviceProp prop{};
   ST_CUDA_CHECK(cudaGetDeviceProperties(&prop, options.device));
   sm_count = prop.multiProcessorCount;
+  l2_bytes = static_cast<size_t>(prop.l2CacheSize);
   device_name = prop.name;
   if (prop.major < 9) options.programmatic_launch = false;  // griddepcontrol needs sm_90
   ST_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));

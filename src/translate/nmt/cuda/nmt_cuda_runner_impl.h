@@ -43,6 +43,7 @@ struct NmtCudaRunner::Impl {
   NmtCudaOptions options;
   bool int8 = false;
   int sm_count = 0;
+  size_t l2_bytes = 0;  // the device's L2 cache
   std::string device_name;
   cudaStream_t stream = nullptr;
   cublasHandle_t cublas = nullptr;
