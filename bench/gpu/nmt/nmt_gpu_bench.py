@@ -42,6 +42,9 @@ CROSS, CROSS_WIDE, CROSS_CLUSTER, COMPACT, NO_PRELOAD = 16384, 32768, 262144, 65
 # The cross-Q GEMV + attention_out instead of the folded cross-attention; the folded one reading x from
 # L2 in every warp; the FFN's sums in one copy instead of 4 (the defaults until 2026-11-27l: UNFOLDED | ONE_COPY).
 UNFOLDED, FOLD_X_PER_WARP, ONE_COPY = 2097152, 4194304, 8388608
+# The LayerNorms folded into the QKV, FFN and LM-head rows; the encoder's own kernels launched with PDL
+# (2026-11-28).
+LN_FOLD, ENCODER_PDL = 134217728, 268435456
 
 
 def log(*a):
@@ -155,6 +158,13 @@ def make_model(arch, d, seed=0, overrides=None):
         cfg = M2M100Config(**kw)
         with torch.device(dev):
             model = M2M100ForConditionalGeneration(cfg)
+    # LayerNorms as a trained model has them, not transformers' initial γ = 1, β = 0, so that every use
+    # of γ and β (the folded cross-attention and LayerNorms) is exercised.
+    with torch.no_grad():
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.LayerNorm):
+                mod.weight.normal_(1.0, 0.2)
+                mod.bias.normal_(0.0, 0.2)
     model.eval()
     os.makedirs(d, exist_ok=True)
     model.save_pretrained(d, safe_serialization=True, max_shard_size="20GB")  # one file
@@ -225,7 +235,11 @@ def cmd_smoke(a):
                                                   (1, False, False, COMPACT), (1, False, False, NO_PRELOAD),
                                                   (1, False, False, NO_PRELOAD | CROSS), (1, False, False, UNFOLDED),
                                                   (0, False, False, UNFOLDED | ONE_COPY),
-                                                  (1, False, False, FOLD_X_PER_WARP), (1, False, False, ONE_COPY)):
+                                                  (1, False, False, FOLD_X_PER_WARP), (1, False, False, ONE_COPY),
+                                                  (1, False, False, LN_FOLD),
+                                                  (0, False, False, LN_FOLD), (1, False, False, LN_FOLD | UNFOLDED),
+                                                  (1, False, False, ENCODER_PDL),
+                                                  (1, False, False, LN_FOLD | ENCODER_PDL)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)

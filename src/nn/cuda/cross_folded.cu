@@ -81,6 +81,8 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
     wb[u] = load_weights(reinterpret_cast<const uint4*>(static_cast<const char*>(values ? L.wo : L.wq) +
                                                         at * (INT8 ? 1 : 2)));
   }
+  pdl_launch_dependents();  // the weights above are the model's; the cross K/V below are the encoder's
+  pdl_wait();
 #pragma unroll
   for (int u = 0; u < kChunks; ++u) {
     const int v = threadIdx.x + u * kThreads, row = v / per_row, ch = v % per_row;
@@ -323,15 +325,15 @@ bool cross_folded_supported(int head_dim, int d, int heads, int n_q) {
   return head_dim == 64 && (d == 256 || d == 512 || d == 1024) && n_q == heads * 64 && n_q == d;
 }
 
-void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream) {
+void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream, bool pdl) {
   if (a.d % kFoldColumns != 0 || a.s <= 0 || a.s > a.max_src) {
     throw Error(StatusCode::kInvalidArgument, "cross_fold: shape not supported");
   }
   const dim3 grid(a.d / kFoldColumns, a.heads, 2 * a.n_layers);
   if (int8) {
-    launch(cross_fold_kernel<true>, grid, dim3(kThreads), 0, stream, false, a);
+    launch(cross_fold_kernel<true>, grid, dim3(kThreads), 0, stream, pdl, a);
   } else {
-    launch(cross_fold_kernel<false>, grid, dim3(kThreads), 0, stream, false, a);
+    launch(cross_fold_kernel<false>, grid, dim3(kThreads), 0, stream, pdl, a);
   }
 }
 

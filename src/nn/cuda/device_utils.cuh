@@ -29,22 +29,6 @@ __device__ __forceinline__ void pdl_wait() {
 #endif
 }
 
-// This block's share of [p, p + bytes) (16-byte aligned, a multiple of 16) handed to the copy engine
-// for L2 (sm_90 bulk prefetch: no registers, no wait), in pieces of 16 KB, one a thread.
-__device__ __forceinline__ void l2_prefetch_share(const void* p, size_t bytes) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  constexpr size_t kPiece = 16 * 1024;
-  const size_t share = ((bytes + gridDim.x - 1) / gridDim.x + 15) / 16 * 16;
-  const size_t begin = blockIdx.x * share;
-  const size_t end = begin + share < bytes ? begin + share : bytes;
-  for (size_t at = begin + threadIdx.x * kPiece; at < end; at += blockDim.x * kPiece) {
-    const unsigned int n = static_cast<unsigned int>(end - at < kPiece ? end - at : kPiece);
-    asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(static_cast<const char*>(p) + at), "r"(n)
-                 : "memory");
-  }
-#endif
-}
-
 // Thread-block cluster barrier in two halves (sm_90): every thread of every block of the cluster calls
 // arrive, then wait; what a block wrote to its shared memory before arriving is visible to the others
 // after their wait. Between the halves a block may do work that needs no other block.

@@ -39,12 +39,12 @@ __global__ void __launch_bounds__(kThreads) embed_kernel(EmbedArgs a) {
 __global__ void __launch_bounds__(kThreads) residual_norm_kernel(ResidualNormArgs a) {
   extern __shared__ float4 smem4[];
   float* v = reinterpret_cast<float*>(smem4);
-  __shared__ float scratch[32];
+  __shared__ float scratch[64];
   pdl_launch_dependents();
   pdl_wait();
   const size_t base = static_cast<size_t>(blockIdx.x) * a.d;
   float* x = a.x + base;
-  float sum = 0.0f;
+  float sum = 0.0f, sq = 0.0f;
   for (int i = threadIdx.x; i < a.d; i += kThreads) {
     float t = x[i];
     if (a.y != nullptr) {
@@ -53,15 +53,14 @@ __global__ void __launch_bounds__(kThreads) residual_norm_kernel(ResidualNormArg
     }
     v[i] = t;
     sum += t;
+    sq = fmaf(t, t, sq);
   }
   if (a.gamma != nullptr) {
-    const float mean = block_sum(sum, scratch) / a.d;
-    float sq = 0.0f;
-    for (int i = threadIdx.x; i < a.d; i += kThreads) {
-      const float t = v[i] - mean;
-      sq += t * t;
-    }
-    const float rstd = rsqrtf(block_sum(sq, scratch) / a.d + a.eps);
+    // Both statistics in one reduction (as the decode GEMVs' LayerNorm): the rows are O(1) residual
+    // activations, so E[x²] − mean² loses nothing that matters in fp32.
+    const float2 t = block_sum2(sum, sq, scratch);
+    const float mean = t.x / a.d;
+    const float rstd = rsqrtf(fmaxf(t.y / a.d - mean * mean, 0.0f) + a.eps);
     for (int i = threadIdx.x; i < a.d; i += kThreads) {
       const float n = (v[i] - mean) * rstd * a.gamma[i] + a.beta[i];
       v[i] = n;
@@ -76,12 +75,40 @@ __global__ void __launch_bounds__(kThreads) residual_norm_kernel(ResidualNormArg
 
 __global__ void bias_act_to_half_kernel(const float* in, const float* bias, Act act, int rows, int cols,
                                         __half* out) {
+  pdl_launch_dependents();
+  pdl_wait();
   const size_t n = static_cast<size_t>(rows) * cols;
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
     float v = in[i];
     if (bias != nullptr) v += bias[i % cols];
     out[i] = __float2half_rn(apply_act(v, act));
+  }
+}
+
+// One warp a row (ln_fold_rows): the sums in double, so that the folded constants carry no more
+// rounding than the fp32 epilogue that uses them.
+__global__ void ln_fold_rows_kernel(const void* w, const float* scale, bool int8, int n, int k, const float* gamma,
+                                    const float* beta, const float* bias, float* row_sum, float* bias_out) {
+  const int lane = threadIdx.x & 31;
+  const int row = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
+  if (row >= n) return;
+  double s = 0.0, b = 0.0;
+  for (int c = lane; c < k; c += 32) {
+    const size_t at = static_cast<size_t>(row) * k + c;
+    const double v = int8 ? static_cast<double>(static_cast<const int8_t*>(w)[at])
+                          : static_cast<double>(__half2float(static_cast<const __half*>(w)[at]));
+    s += v * gamma[c];
+    b += v * beta[c];
+  }
+  for (int o = 16; o > 0; o >>= 1) {
+    s += __shfl_xor_sync(0xffffffffu, s, o);
+    b += __shfl_xor_sync(0xffffffffu, b, o);
+  }
+  if (lane == 0) {
+    const double sc = int8 ? static_cast<double>(scale[row]) : 1.0;
+    row_sum[row] = static_cast<float>(s * sc);
+    bias_out[row] = static_cast<float>((bias != nullptr ? static_cast<double>(bias[row]) : 0.0) + b * sc);
   }
 }
 
@@ -158,10 +185,18 @@ void residual_norm(const ResidualNormArgs& a, cudaStream_t stream, bool pdl) {
 }
 
 void bias_act_to_half(const float* in, const float* bias, Act act, int rows, int cols, uint16_t* out_half,
-                      cudaStream_t stream) {
+                      cudaStream_t stream, bool pdl) {
   const size_t n = static_cast<size_t>(rows) * cols;
-  bias_act_to_half_kernel<<<grid_for(n), kThreads, 0, stream>>>(in, bias, act, rows, cols,
-                                                                reinterpret_cast<__half*>(out_half));
+  launch(bias_act_to_half_kernel, dim3(grid_for(n)), dim3(kThreads), 0, stream, pdl, in, bias, act, rows, cols,
+         reinterpret_cast<__half*>(out_half));
+}
+
+void ln_fold_rows(const void* w, const float* scale, bool int8, int n, int k, const float* gamma, const float* beta,
+                  const float* bias, float* row_sum, float* bias_out, cudaStream_t stream) {
+  if (n <= 0) return;
+  constexpr int kRowsPerBlock = kThreads / 32;
+  ln_fold_rows_kernel<<<(n + kRowsPerBlock - 1) / kRowsPerBlock, kThreads, 0, stream>>>(w, scale, int8, n, k, gamma,
+                                                                                       beta, bias, row_sum, bias_out);
   ST_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -33,6 +33,8 @@ inline size_t xs_bytes(int k, bool int8) {
 struct GemvConsts {
   float4 gamma, beta;
   float scale = 1.0f, bias = 0.0f;
+  float row_sum = 0.0f;             // FOLD: the row's Σ_c γ_c w_rc (GemvArgs::ln_row_sum)
+  float mean = 0.0f, rstd = 1.0f;   // FOLD: the input's LayerNorm statistics (set by load_input)
 };
 
 __device__ __forceinline__ void load_ln_consts(const GemvArgs& a, GemvConsts& c) {
@@ -43,12 +45,13 @@ __device__ __forceinline__ void load_ln_consts(const GemvArgs& a, GemvConsts& c)
   }
 }
 
-template <int ROWS, bool INT8>
+template <int ROWS, bool INT8, bool FOLD = false>
 __device__ __forceinline__ void load_row_consts(const GemvArgs& a, int row0, GemvConsts& c) {
   const int lane = threadIdx.x & 31, row = row0 + lane;
   if (lane < ROWS && row < a.n) {
     if constexpr (INT8) c.scale = a.scale[row];
     c.bias = a.bias != nullptr ? a.bias[row] : 0.0f;
+    if constexpr (FOLD) c.row_sum = a.ln_row_sum[row];
   }
 }
 
@@ -56,8 +59,49 @@ __device__ __forceinline__ void load_row_consts(const GemvArgs& a, int row0, Gem
 // block), layer-normed when asked (statistics in one pass: the values are O(1) residual-stream
 // activations, so E[x²] - mean² loses nothing that matters in fp32); zero-fills this block's slice of
 // a.zero. c: gamma/beta preloaded when PRELOAD (GemvConsts).
-template <bool INT8, bool PRELOAD>
-__device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* scratch, const GemvConsts& c) {
+// FOLD (GemvArgs::ln_row_sum; PRELOAD only): the input times γ goes to shared memory unnormalised and
+// the statistics go to c.mean / c.rstd for the epilogue (row_value): one block barrier, no second pass.
+template <bool INT8, bool PRELOAD, bool FOLD = false>
+__device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* scratch, GemvConsts& c) {
+  if constexpr (FOLD) {
+    static_assert(PRELOAD, "the folded LayerNorm keeps its statistics with the preloaded constants");
+    float sum = 0.0f, sq = 0.0f;
+    for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
+      float4 v = *reinterpret_cast<const float4*>(a.x + i);
+      if (a.x_add != nullptr) {
+        for (int j = 0; j < a.x_add_copies; ++j) {
+          const float4 t = *reinterpret_cast<const float4*>(a.x_add + j * a.k + i);
+          v.x += t.x;
+          v.y += t.y;
+          v.z += t.z;
+          v.w += t.w;
+        }
+      }
+      if (a.x_store != nullptr && (i / 4) % gridDim.x == blockIdx.x) *reinterpret_cast<float4*>(a.x_store + i) = v;
+      sum += (v.x + v.y) + (v.z + v.w);
+      sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
+      const float4 g = i == threadIdx.x * 4 ? c.gamma : *reinterpret_cast<const float4*>(a.ln_gamma + i);
+      *reinterpret_cast<float4*>(xs + xs_at<INT8>(i)) = make_float4(v.x * g.x, v.y * g.y, v.z * g.z, v.w * g.w);
+    }
+    grid_zero_fill<kThreads>(a.zero, a.zero_n);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    sum = warp_sum(sum);
+    sq = warp_sum(sq);
+    if (lane == 0) {
+      scratch[warp] = sum;
+      scratch[32 + warp] = sq;
+    }
+    __syncthreads();  // xs and the warps' partial sums
+    sum = sq = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      sum += scratch[w];
+      sq += scratch[32 + w];
+    }
+    c.mean = sum / a.k;
+    c.rstd = rsqrtf(fmaxf(sq / a.k - c.mean * c.mean, 0.0f) + a.ln_eps);
+    return;
+  }
   float sum = 0.0f, sq = 0.0f;
   for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
     float4 v = *reinterpret_cast<const float4*>(a.x + i);
@@ -142,7 +186,7 @@ __device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoadsInFlight
 // default the grid's warps in turn). The first group's first weight slice is loaded into registers
 // before the PDL wait, so a decoder GEMV (whose warps hold their whole slice in one pass) has only the
 // input vector left to fetch once its predecessor finishes.
-template <int ROWS, bool INT8, bool PRELOAD, typename Epilogue>
+template <int ROWS, bool INT8, bool PRELOAD, typename Epilogue, bool FOLD = false>
 __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* scratch, Epilogue epilogue,
                                           int g_first = -1, int g_stride = 0) {
   constexpr int kUnroll = kLoadsInFlight / ROWS;
@@ -156,17 +200,16 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
   GemvConsts consts;
   if constexpr (PRELOAD) {
     load_ln_consts(a, consts);
-    load_row_consts<ROWS, INT8>(a, g * ROWS, consts);
+    load_row_consts<ROWS, INT8, FOLD>(a, g * ROWS, consts);
   }
-  if (a.l2_prefetch != nullptr) l2_prefetch_share(a.l2_prefetch, a.l2_prefetch_bytes);
   pdl_launch_dependents();
   pdl_wait();
-  load_input<INT8, PRELOAD>(a, xs, scratch, consts);
+  load_input<INT8, PRELOAD, FOLD>(a, xs, scratch, consts);
   bool preloaded = true;
   for (; g < groups; g += g_stride) {
     const int row0 = g * ROWS;
     if constexpr (PRELOAD) {
-      if (!preloaded) load_row_consts<ROWS, INT8>(a, row0, consts);  // overlaps the sums below
+      if (!preloaded) load_row_consts<ROWS, INT8, FOLD>(a, row0, consts);  // overlaps the sums below
     }
     float acc[ROWS];
 #pragma unroll
@@ -184,8 +227,14 @@ __device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* s
 
 // A row's dot product turned into its value: int8 per-row scale, then bias (shared by every GEMV here).
 // c: the lane's row constants when PRELOAD (gemv_body: lane r holds those of row row0 + r).
-template <bool INT8, bool PRELOAD>
+// FOLD: acc is the row's dot with γ ⊙ x, so y = rstd·(acc − mean·Σ_c γ_c w_rc) + bias, where the bias
+// already holds b + W·β (GemvArgs::ln_row_sum).
+template <bool INT8, bool PRELOAD, bool FOLD = false>
 __device__ __forceinline__ float row_value(const GemvArgs& a, int row, float acc, const GemvConsts& c) {
+  if constexpr (FOLD) {
+    if constexpr (INT8) acc *= c.scale;
+    return fmaf(c.rstd, acc - c.mean * c.row_sum, c.bias);
+  }
   if constexpr (PRELOAD) {
     if constexpr (INT8) acc *= c.scale;
     return acc + c.bias;
@@ -195,18 +244,18 @@ __device__ __forceinline__ float row_value(const GemvArgs& a, int row, float acc
   return acc;
 }
 
-template <int ROWS, bool INT8, bool PRELOAD>
+template <int ROWS, bool INT8, bool PRELOAD, bool FOLD = false>
 __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
   extern __shared__ float4 smem4[];
   float* xs = reinterpret_cast<float*>(smem4);
   __shared__ float scratch[64];
   const int lane = threadIdx.x & 31;
-  gemv_body<ROWS, INT8, PRELOAD>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
+  auto epilogue = [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) {
       const int row = row0 + r;
       if (lane != r || row >= a.n) continue;
-      float y = apply_act(row_value<INT8, PRELOAD>(a, row, acc[r], pc), a.act);
+      float y = apply_act(row_value<INT8, PRELOAD, FOLD>(a, row, acc[r], pc), a.act);
       if (a.residual != nullptr) y += a.residual[row];
       if (a.seg > 0 && row >= a.seg) {
         const int part = row / a.seg;
@@ -216,10 +265,11 @@ __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
         a.out[row] = y;
       }
     }
-  });
+  };
+  gemv_body<ROWS, INT8, PRELOAD, decltype(epilogue), FOLD>(a, xs, scratch, epilogue);
 }
 
-template <int ROWS, bool INT8, bool PRELOAD>
+template <int ROWS, bool INT8, bool PRELOAD, bool FOLD = false>
 __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
   extern __shared__ float4 smem4[];
   float* xs = reinterpret_cast<float*>(smem4);
@@ -229,12 +279,12 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
   const GemvArgs& a = h.gemv;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   unsigned long long best = 0;
-  gemv_body<ROWS, INT8, PRELOAD>(a, xs, scratch, [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
+  auto epilogue = [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) {
       const int row = row0 + r;
       if (lane != r || row >= a.n) continue;
-      const float y = row_value<INT8, PRELOAD>(a, row, acc[r], pc);
+      const float y = row_value<INT8, PRELOAD, FOLD>(a, row, acc[r], pc);
       a.out[row] = y;
       const int id = h.row_ids != nullptr ? h.row_ids[row] : row;
       bool allowed = !(y != y);  // NaN never wins
@@ -246,7 +296,8 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
         best = key > best ? key : best;
       }
     }
-  });
+  };
+  gemv_body<ROWS, INT8, PRELOAD, decltype(epilogue), FOLD>(a, xs, scratch, epilogue);
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) {
     const unsigned long long other = __shfl_xor_sync(0xffffffffu, best, o);
@@ -316,7 +367,7 @@ size_t ffn_smem(int d, bool int8, bool shared) {
          (shared ? static_cast<size_t>(kFfnUnits) * d * (int8 ? 1 : 2) : 0);
 }
 
-template <bool INT8, bool SHARED, bool PRELOAD>
+template <bool INT8, bool SHARED, bool PRELOAD, bool FOLD = false>
 __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f) {
   constexpr int kElems = INT8 ? 16 : 8;
   constexpr int kMaxUpp = 16;
@@ -351,8 +402,7 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
   g.ln_gamma = f.ln_gamma;
   g.ln_beta = f.ln_beta;
   g.ln_eps = f.ln_eps;
-  g.l2_prefetch = f.l2_prefetch;
-  g.l2_prefetch_bytes = f.l2_prefetch_bytes;
+  g.ln_row_sum = f.ln_row_sum;
   // The W2 epilogue's constants of this thread's first float4 of the output (GemvConsts says why).
   float4 sc2 = make_float4(1.0f, 1.0f, 1.0f, 1.0f), b2 = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   if (PRELOAD && threadIdx.x * 4 < f.d) {
@@ -360,14 +410,16 @@ __global__ void __launch_bounds__(kThreads, SHARED ? 2 : 1) ffn_kernel(FfnArgs f
     if (blockIdx.x == 0 && f.bias2 != nullptr) b2 = *reinterpret_cast<const float4*>(f.bias2 + threadIdx.x * 4);
   }
   const int lane = threadIdx.x & 31;
-  gemv_body<4, INT8, PRELOAD>(g, xs, scratch, [&](int row0, const float (&acc)[4], const GemvConsts& pc) {
+  auto epilogue = [&](int row0, const float (&acc)[4], const GemvConsts& pc) {
 #pragma unroll
     for (int r = 0; r < 4; ++r) {
       if (lane == r) {
-        hs[row0 + r - blockIdx.x * kFfnUnits] = apply_act(row_value<INT8, PRELOAD>(g, row0 + r, acc[r], pc), f.act);
+        hs[row0 + r - blockIdx.x * kFfnUnits] =
+            apply_act(row_value<INT8, PRELOAD, FOLD>(g, row0 + r, acc[r], pc), f.act);
       }
     }
-  });
+  };
+  gemv_body<4, INT8, PRELOAD, decltype(epilogue), FOLD>(g, xs, scratch, epilogue);
   if constexpr (SHARED) cp_async_wait_all();
   __syncthreads();
   float acc[kElems];
@@ -554,7 +606,7 @@ int rows_per_warp(int n, int sm_count) {
   return 1;
 }
 
-template <bool INT8, bool PRELOAD>
+template <bool INT8, bool PRELOAD, bool FOLD = false>
 void gemv_launch(const GemvArgs& a, int sm_count, cudaStream_t stream, bool pdl) {
   const int rows = rows_per_warp(a.n, sm_count);
   const int per_block = kWarps * rows;
@@ -567,15 +619,23 @@ void gemv_launch(const GemvArgs& a, int sm_count, cudaStream_t stream, bool pdl)
     launch(kernel, blocks, kThreads, smem, stream, pdl, a);
   };
   switch (rows) {
-    case 4: go(gemv_kernel<4, INT8, PRELOAD>); break;
-    case 2: go(gemv_kernel<2, INT8, PRELOAD>); break;
-    default: go(gemv_kernel<1, INT8, PRELOAD>); break;
+    case 4: go(gemv_kernel<4, INT8, PRELOAD, FOLD>); break;
+    case 2: go(gemv_kernel<2, INT8, PRELOAD, FOLD>); break;
+    default: go(gemv_kernel<1, INT8, PRELOAD, FOLD>); break;
   }
 }
+
+// The LayerNorm folded into the rows (GemvArgs::ln_row_sum): only with preloaded constants.
+bool ln_folded(const GemvArgs& a) { return a.ln_row_sum != nullptr && a.ln_gamma != nullptr && a.preload; }
 
 }  // namespace
 
 void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl) {
+  if (ln_folded(a)) {
+    int8 ? gemv_launch<true, true, true>(a, sm_count, stream, pdl)
+         : gemv_launch<false, true, true>(a, sm_count, stream, pdl);
+    return;
+  }
   with_bool(a.preload, [&](auto preload) {
     constexpr bool kPre = decltype(preload)::value;
     if (int8) {
@@ -594,6 +654,16 @@ void lm_head(const LmHeadArgs& h, bool int8, int sm_count, cudaStream_t stream, 
   const int per_block = kWarps * rows;
   const int blocks = std::min((h.gemv.n + per_block - 1) / per_block, 2 * sm_count);
   const size_t smem = xs_bytes(h.gemv.k, int8);
+  if (ln_folded(h.gemv)) {
+    if (int8 && rows == 8) {
+      launch(lm_head_kernel<8, true, true, true>, blocks, kThreads, smem, stream, pdl, h);
+    } else if (int8) {
+      launch(lm_head_kernel<4, true, true, true>, blocks, kThreads, smem, stream, pdl, h);
+    } else {
+      launch(lm_head_kernel<4, false, true, true>, blocks, kThreads, smem, stream, pdl, h);
+    }
+    return;
+  }
   with_bool(h.gemv.preload, [&](auto preload) {
     constexpr bool kPre = decltype(preload)::value;
     if (int8 && rows == 8) {
@@ -689,6 +759,10 @@ void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl) {
     ST_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
     launch(kernel, blocks, kThreads, smem, stream, pdl, a);
   };
+  if (a.ln_row_sum != nullptr && a.ln_gamma != nullptr && a.preload && !a.w2_shared) {
+    int8 ? go(ffn_kernel<true, false, true, true>) : go(ffn_kernel<false, false, true, true>);
+    return;
+  }
   with_bool(a.preload, [&](auto preload) {
     constexpr bool kPre = decltype(preload)::value;
     if (int8) {

@@ -60,11 +60,12 @@ struct GemvArgs {
   // as the weights, instead of after the sums (gemv.cu: GemvConsts). Chosen at the launch: each setting
   // is its own kernel instantiation, so neither path costs the other registers.
   bool preload = false;
-  // Optional: [l2_prefetch, + l2_prefetch_bytes) (16-byte aligned, a multiple of 16) is handed to the
-  // copy engine for L2 before the PDL wait, split over the grid's blocks: a later kernel's weights (the
-  // LM head's) fetched while this part of the step is bound by latency, not bandwidth.
-  const void* l2_prefetch = nullptr;
-  size_t l2_prefetch_bytes = 0;
+  // Optional, with ln_gamma and preload: the LayerNorm folded into the rows. ln_row_sum[r] = Σ_c γ_c w_rc
+  // (w as the kernel reads it: int8 times its scale) and `bias` holding b_r + Σ_c β_c w_rc (ln_fold_rows
+  // computes both once). The kernel then puts γ ⊙ x into shared memory unnormalised, takes x's mean and
+  // rstd in the same pass and returns rstd·(Σ_c γ_c x_c w_rc − mean·ln_row_sum[r]) + bias[r] = the row
+  // of LN(x): one block barrier after the input instead of three, no normalising pass.
+  const float* ln_row_sum = nullptr;
 };
 
 // LM head: logits[r] = y[r], then a greedy pick over rows not listed in `suppressed`, written through
@@ -112,13 +113,15 @@ struct FfnArgs {
   int out_copies = 1;  // block b adds its sums to copy b % out_copies of out ([out_copies, d]; fewer
                        // atomics on one address, the reader adds the copies: GemvArgs::x_add_copies)
   bool w2_shared = false;  // W2ᵀ rows through shared memory (async copy) instead of registers
+  bool preload = false;    // as GemvArgs::preload, W2's scales and bias too
   // Optional, as GemvArgs: the input is x + x_add, and that sum is written to x_store (a disjoint slice
   // per block; x_store must alias neither x nor x_add).
   const float* x_add = nullptr;
   float* x_store = nullptr;
-  bool preload = false;  // as GemvArgs::preload, W2's scales and bias too
-  const void* l2_prefetch = nullptr;  // as GemvArgs::l2_prefetch
-  size_t l2_prefetch_bytes = 0;
+  // As GemvArgs::ln_row_sum (W1's rows; bias1 then holds b1 + W1·β). Where the fields sit matters:
+  // appending this pointer after `preload` (struct 128 -> 136 bytes) made ptxas give the int8 FFN 229
+  // registers instead of 242 and its in-graph tail 10.1 µs instead of about 7.3 (H100, 2026-11-28).
+  const float* ln_row_sum = nullptr;
 };
 bool ffn_fused_supported(int d, int ffn, bool int8);
 void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl);
@@ -286,7 +289,7 @@ struct CrossFoldArgs {
   uint16_t* v_rows = nullptr;         // [n_layers, heads, max_src, d] fp16
   float* q_const = nullptr;           // [n_layers, heads, max_src]
 };
-void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream);
+void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream, bool pdl = false);
 // A decode step's cross-attention from the folded rows of one layer: out[0, d) += Σ_h Σ_j p_hj v_rows +
 // bias, read from x (not normed: the statistics are taken here). out must not alias x (atomic sums);
 // zero [zero_n] is zero-filled after the PDL wait, as in GemvArgs.
@@ -347,7 +350,13 @@ void gemm_small_m(const uint16_t* x, const uint16_t* w, int m, int n, int k, flo
 
 // out_half[r, c] = act(in[r, c] + bias[c]).
 void bias_act_to_half(const float* in, const float* bias, Act act, int rows, int cols, uint16_t* out_half,
-                      cudaStream_t stream);
+                      cudaStream_t stream, bool pdl = false);
+
+// The constants of a LayerNorm folded into a linear layer's rows (GemvArgs::ln_row_sum), one warp a
+// row: row_sum[r] = Σ_c γ_c w_rc and bias_out[r] = bias[r] (0 when null) + Σ_c β_c w_rc, with w the
+// row as the GEMVs read it (fp16, or int8 times scale[r]). bias_out may alias bias.
+void ln_fold_rows(const void* w, const float* scale, bool int8, int n, int k, const float* gamma, const float* beta,
+                  const float* bias, float* row_sum, float* bias_out, cudaStream_t stream);
 
 // Weight conversion at load time.
 void f32_to_half(const float* in, size_t n, uint16_t* out, cudaStream_t stream);

@@ -63,12 +63,14 @@ struct NmtCudaOptions {
   bool preload_constants = true;       // fused path: LayerNorm gamma/beta, int8 scales and biases loaded
                                        // before each kernel's PDL wait, like its weights (H200, same
                                        // run: shortlist fp16 10.43 -> 9.65 ms, int8 11.25 -> 10.67)
-  int lm_head_prefetch_layers = 0;     // fused path: the last this many decoder layers each ask the copy
-                                       // engine (cp.async.bulk.prefetch.L2, before their PDL wait) to
-                                       // bring a share of the LM head's weights into L2, so that the
-                                       // head reads L2 instead of DRAM; at most 3/4 of the L2 (its last
-                                       // rows first); 0 = off
-  bool lm_head_prefetch_in_qkv = false;  // the prefetch above from the layers' QKV GEMVs, not their FFNs
+  bool encoder_pdl = false;            // the encoder's own kernels (attention, residual + LayerNorm,
+                                       // bias + activation, the cross-attention fold) launched with PDL
+                                       // behind the cuBLAS GEMMs (which wait for nothing, so only these)
+  bool fold_layer_norm = false;        // fused path with preload_constants: the LayerNorms before the QKV
+                                       // GEMV, the FFN and the LM head folded into their rows (γ into
+                                       // the input, β into the bias, the mean through each row's Σγw:
+                                       // kernels.cuh GemvArgs::ln_row_sum), so that those kernels take
+                                       // one block barrier after their input instead of three
   int decode_carveout = -1;            // shared-memory carveout (percent) of the decode kernels; -1 =
                                        // the driver's choice per kernel
   bool fuse_attention_out = false;  // unfused path: decode attention fused with its output projection

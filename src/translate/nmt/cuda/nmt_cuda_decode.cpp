@@ -38,7 +38,38 @@ void NmtCudaRunner::Impl::init_fused() {
     fc2_t.push_back(t);
   }
   ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+  if (options.fold_layer_norm && options.preload_constants) init_ln_fold();
   if (options.fused_cross == 4) init_fold();
+}
+
+// The decoder's LayerNorms folded into the rows that read them (options.fold_layer_norm): the QKV
+// GEMV's (self-attention norm), fc1's (final norm) and the LM head's (decoder norm), the shortlist's
+// compact head gathered from the full one's (fill_slots refreshes its slot rows per sentence).
+void NmtCudaRunner::Impl::init_ln_fold() {
+  std::vector<std::pair<nmt_cuda::DeviceLinear*, const nmt_cuda::DeviceNorm*>> folds;
+  for (nmt_cuda::DeviceLayer& L : w.decoder) {
+    folds.emplace_back(&L.qkv, &L.self_norm);
+    folds.emplace_back(&L.fc1, &L.final_norm);
+  }
+  folds.emplace_back(&w.lm_head, &w.decoder_norm);
+  for (auto& [l, n] : folds) {
+    l->ln_sum = arena.alloc_n<float>(l->n);
+    l->ln_bias = arena.alloc_n<float>(l->n);
+  }
+  if (shortlisted()) {
+    lm_compact.ln_sum = arena.alloc_n<float>(lm_compact.n);
+    lm_compact.ln_bias = arena.alloc_n<float>(lm_compact.n);
+  }
+  // The arena's zero-fills run on the legacy default stream: they must land before our stream writes.
+  ST_CUDA_CHECK(cudaDeviceSynchronize());
+  for (auto& [l, n] : folds) {
+    kern::ln_fold_rows(l->w, l->scale, l->int8, l->n, l->k, n->gamma, n->beta, l->bias, l->ln_sum, l->ln_bias, stream);
+  }
+  if (shortlisted()) {
+    kern::gather_rows(w.lm_head.ln_sum, row_ids, lm_compact.n, sizeof(float), lm_compact.ln_sum, stream);
+    kern::gather_rows(w.lm_head.ln_bias, row_ids, lm_compact.n, sizeof(float), lm_compact.ln_bias, stream);
+  }
+  ST_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
 // The folded cross-attention's buffers (options.fused_cross 4), when the model's shape allows it.
@@ -74,7 +105,7 @@ void NmtCudaRunner::Impl::init_fold() {
 }
 
 // Records the fold of sentence length s (the end of the encoder graph; needs ckv).
-void NmtCudaRunner::Impl::record_fold(int s) {
+void NmtCudaRunner::Impl::record_fold(int s, bool pdl) {
   const NmtConfig& cf = c();
   const int d = cf.d_model, heads = cf.decoder_heads, layers = cf.decoder_layers;
   kern::CrossFoldArgs f;
@@ -91,7 +122,7 @@ void NmtCudaRunner::Impl::record_fold(int s) {
   f.q_rows = fold_q;
   f.v_rows = fold_v;
   f.q_const = fold_const;
-  kern::cross_fold(f, w.decoder[0].cross_q.int8, stream);
+  kern::cross_fold(f, w.decoder[0].cross_q.int8, stream, pdl);
 }
 
 // The persistent decode kernel's arguments, when the model is one it handles.
@@ -355,6 +386,10 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     g.ln_eps = eps;
     g.out = out;
     g.preload = options.preload_constants;
+    if (l.ln_sum != nullptr) {  // init_ln_fold
+      g.ln_row_sum = l.ln_sum;
+      g.bias = l.ln_bias;
+    }
     return g;
   };
   auto attend = [&](const kern::AttentionArgs& a, const DeviceLinear& proj, float* x) {
@@ -370,19 +405,6 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.compact = options.fused_attention == 3;
     f.preload = options.preload_constants;
     kern::attention_out(f, proj.int8, stream, pdl);
-  };
-  // LM-head weights for L2 (NmtCudaOptions::lm_head_prefetch_layers): its last rows, at most 3/4 of the
-  // L2, in equal shares over the last `pf_layers` layers.
-  const int pf_layers = std::clamp(options.lm_head_prefetch_layers, 0, layers);
-  const size_t head_bytes = static_cast<size_t>(head().n) * head().k * (head().int8 ? 1 : 2);
-  const size_t pf_bytes = std::min(head_bytes, l2_bytes / 4 * 3) / 16 * 16;
-  const size_t pf_share = pf_layers > 0 ? (pf_bytes / pf_layers + 15) / 16 * 16 : 0;
-  auto prefetch_for = [&](int l, const void*& ptr, size_t& bytes) {
-    const int i = l - (layers - pf_layers);  // this layer's share, 0 .. pf_layers - 1
-    if (i < 0 || pf_share == 0) return;
-    const size_t begin = head_bytes - pf_bytes + static_cast<size_t>(i) * pf_share;
-    ptr = static_cast<const char*>(head().w) + begin;
-    bytes = std::min(pf_share, head_bytes - begin);
   };
   kern::AttentionArgs a;
   a.warp_per_head = true;
@@ -407,7 +429,6 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     qkv.out2 = vc[l];
     qkv.seg = d;
     qkv.pos = &control()->step;
-    if (options.lm_head_prefetch_in_qkv) prefetch_for(l, qkv.l2_prefetch, qkv.l2_prefetch_bytes);
     kern::gemv(qkv, L.qkv.int8, sm_count, stream, pdl);
     a.q = dec_q;
     a.k = kc[l];
@@ -471,7 +492,8 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     kern::FfnArgs f;
     f.w1 = L.fc1.w;
     f.scale1 = L.fc1.scale;
-    f.bias1 = L.fc1.bias;
+    f.bias1 = L.fc1.ln_sum != nullptr ? L.fc1.ln_bias : L.fc1.bias;
+    f.ln_row_sum = L.fc1.ln_sum;
     f.w2t = fc2_t[l];
     f.scale2 = L.fc2.scale;
     f.bias2 = L.fc2.bias;
@@ -486,7 +508,6 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.out_copies = copies;
     f.w2_shared = options.fused_ffn_shared_w2;
     f.preload = options.preload_constants;
-    if (!options.lm_head_prefetch_in_qkv) prefetch_for(l, f.l2_prefetch, f.l2_prefetch_bytes);
     if (cross1) {
       f.x_add = cross_sum;
       f.x_store = xs[0];

@@ -43,7 +43,6 @@ struct NmtCudaRunner::Impl {
   NmtCudaOptions options;
   bool int8 = false;
   int sm_count = 0;
-  size_t l2_bytes = 0;  // the device's L2 cache
   std::string device_name;
   cudaStream_t stream = nullptr;
   cublasHandle_t cublas = nullptr;
@@ -115,8 +114,9 @@ struct NmtCudaRunner::Impl {
 
   void init();
   void init_fused();
+  void init_ln_fold();
   void init_fold();
-  void record_fold(int s);
+  void record_fold(int s, bool pdl);
   void init_persistent(int ffn);
   void init_shortlist();
   void fill_slots(const std::vector<int>& source_ids);

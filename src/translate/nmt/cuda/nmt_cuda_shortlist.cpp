@@ -71,6 +71,12 @@ void NmtCudaRunner::Impl::fill_slots(const std::vector<int>& source_ids) {
                       stream);
   }
   kern::gather_rows(full.bias, slot_ids, shortlist_slots, sizeof(float), lm_compact.bias + shortlist_base, stream);
+  if (full.ln_sum != nullptr) {  // init_ln_fold
+    kern::gather_rows(full.ln_sum, slot_ids, shortlist_slots, sizeof(float), lm_compact.ln_sum + shortlist_base,
+                      stream);
+    kern::gather_rows(full.ln_bias, slot_ids, shortlist_slots, sizeof(float), lm_compact.ln_bias + shortlist_base,
+                      stream);
+  }
 }
 
 }  // namespace stream_tts

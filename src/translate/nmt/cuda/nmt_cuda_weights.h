@@ -38,6 +38,10 @@ struct DeviceLinear {
   float* scale = nullptr;   // [n] int8 only
   float* bias = nullptr;    // [n], zeros when the layer has none
   uint16_t* w16 = nullptr;  // int8 encoder layers: fp16 copy (dequantized once) for the encoder GEMMs
+  // The LayerNorm before this layer folded into its rows (NmtCudaOptions::fold_layer_norm): Σ_c γ_c w_rc
+  // and b_r + Σ_c β_c w_rc (GemvArgs::ln_row_sum); null when not folded.
+  float* ln_sum = nullptr;
+  float* ln_bias = nullptr;
   int n = 0, k = 0;
   bool int8 = false;
 };
