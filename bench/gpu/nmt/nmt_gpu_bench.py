@@ -42,9 +42,9 @@ CROSS, CROSS_WIDE, CROSS_CLUSTER, COMPACT, NO_PRELOAD = 16384, 32768, 262144, 65
 # The cross-Q GEMV + attention_out instead of the folded cross-attention; the folded one reading x from
 # L2 in every warp; the FFN's sums in one copy instead of 4 (the defaults until 2026-11-27l: UNFOLDED | ONE_COPY).
 UNFOLDED, FOLD_X_PER_WARP, ONE_COPY = 2097152, 4194304, 8388608
-# The LayerNorms folded into the QKV, FFN and LM-head rows; the encoder's own kernels launched with PDL
-# (2026-11-28).
-LN_FOLD, ENCODER_PDL = 134217728, 268435456
+# The LayerNorms not folded into the QKV, FFN and LM-head rows (the default until 2026-11-28); the
+# encoder's GEMMs through our tensor-core kernel instead of cuBLAS.
+LN_UNFOLDED, ENCODER_WMMA = 134217728, 1
 
 
 def log(*a):
@@ -236,10 +236,9 @@ def cmd_smoke(a):
                                                   (1, False, False, NO_PRELOAD | CROSS), (1, False, False, UNFOLDED),
                                                   (0, False, False, UNFOLDED | ONE_COPY),
                                                   (1, False, False, FOLD_X_PER_WARP), (1, False, False, ONE_COPY),
-                                                  (1, False, False, LN_FOLD),
-                                                  (0, False, False, LN_FOLD), (1, False, False, LN_FOLD | UNFOLDED),
-                                                  (1, False, False, ENCODER_PDL),
-                                                  (1, False, False, LN_FOLD | ENCODER_PDL)):
+                                                  (1, False, False, LN_UNFOLDED),
+                                                  (0, False, False, LN_UNFOLDED),
+                                                  (1, False, False, ENCODER_WMMA)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
@@ -382,7 +381,10 @@ def cmd_parity(a):
                "ours_int8_unfolded": ours.open(m, 1, 1, 64, 64, variant=UNFOLDED | ONE_COPY),
                "ours_int8_unfolded_copies": ours.open(m, 1, 1, 64, 64, variant=UNFOLDED),
                "ours_int8_fold_one_copy": ours.open(m, 1, 1, 64, 64, variant=ONE_COPY),
-               "ours_int8_fold_x_per_warp": ours.open(m, 1, 1, 64, 64, variant=FOLD_X_PER_WARP)}
+               "ours_int8_fold_x_per_warp": ours.open(m, 1, 1, 64, 64, variant=FOLD_X_PER_WARP),
+               "ours_fp16_ln_unfolded": ours.open(m, 0, 1, 64, 64, variant=LN_UNFOLDED),
+               "ours_int8_ln_unfolded": ours.open(m, 1, 1, 64, 64, variant=LN_UNFOLDED),
+               "ours_int8_wmma": ours.open(m, 1, 1, 64, 64, variant=ENCODER_WMMA)}
     # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
     sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
     shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),
@@ -392,7 +394,8 @@ def cmd_parity(a):
                    "ours_fp16_shortlist_cross": dict(int8=0, variant=CROSS),
                    "ours_int8_shortlist_cross": dict(int8=1, variant=CROSS),
                    "ours_int8_shortlist_no_preload": dict(int8=1, variant=NO_PRELOAD),
-                   "ours_int8_shortlist_unfolded": dict(int8=1, variant=UNFOLDED | ONE_COPY)}
+                   "ours_int8_shortlist_unfolded": dict(int8=1, variant=UNFOLDED | ONE_COPY),
+                   "ours_int8_shortlist_ln_unfolded": dict(int8=1, variant=LN_UNFOLDED)}
     for name, kw in shortlisted.items():
         int8 = kw.pop("int8")
         runners[name] = ours.open(m, int8, 1, 64, 64, shortlist=sl, **kw)

@@ -142,13 +142,18 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
       (values ? a.v_rows : a.q_rows)[(head_row + j0 + jj) * a.d + c] =
           __half_as_ushort(__float2half_rn(out[i] * column_scale));
     }
-    if (!values && blockIdx.x == 0 && threadIdx.x < n) {  // the score's constant, once per (l, h, j)
-      const int jj = threadIdx.x;
-      const float* k = a.ckv + static_cast<size_t>(j0 + jj) * a.ckv_stride + off;
+    if (!values && blockIdx.x == 0) {  // the score's constant, once per (l, h, j): 16 threads a position
+      static_assert(kThreads == kFoldPositions * 16 && kHd == 16 * 4, "4 dimensions a thread");
+      const int jj = threadIdx.x / 16, e0 = threadIdx.x % 16 * 4;
       float b = 0.0f;
-#pragma unroll 8
-      for (int e = 0; e < kHd; ++e) b = fmaf(k[e] + a.kv_bias[off + e], L.q_beta[h * kHd + e], b);
-      a.q_const[head_row + j0 + jj] = b * a.scale;
+      if (jj < n) {
+        const float* k = a.ckv + static_cast<size_t>(j0 + jj) * a.ckv_stride + off;
+#pragma unroll
+        for (int e = e0; e < e0 + 4; ++e) b = fmaf(k[e] + a.kv_bias[off + e], L.q_beta[h * kHd + e], b);
+      }
+#pragma unroll
+      for (int o = 8; o > 0; o >>= 1) b += __shfl_xor_sync(0xffffffffu, b, o);  // the 16 lanes of jj
+      if (jj < n && e0 == 0) a.q_const[head_row + j0 + jj] = b * a.scale;
     }
     __syncthreads();
   }

@@ -36,24 +36,48 @@ __global__ void __launch_bounds__(kThreads) embed_kernel(EmbedArgs a) {
   }
 }
 
+constexpr int kNormHeld = 8;  // row values a thread keeps in registers (d <= 2048); the rest via memory
+
 __global__ void __launch_bounds__(kThreads) residual_norm_kernel(ResidualNormArgs a) {
   extern __shared__ float4 smem4[];
   float* v = reinterpret_cast<float*>(smem4);
   __shared__ float scratch[64];
+  // The constants (bias, gamma, beta) of this thread's first kNormHeld columns before the wait, so that
+  // the chain after it is the row, one reduction and the stores (no load behind the reduction).
+  float bias[kNormHeld], gamma[kNormHeld], beta[kNormHeld];
+#pragma unroll
+  for (int j = 0; j < kNormHeld; ++j) {
+    const int i = threadIdx.x + j * kThreads;
+    bias[j] = gamma[j] = beta[j] = 0.0f;
+    if (i < a.d) {
+      if (a.y != nullptr && a.bias != nullptr) bias[j] = a.bias[i];
+      if (a.gamma != nullptr) {
+        gamma[j] = a.gamma[i];
+        beta[j] = a.beta[i];
+      }
+    }
+  }
   pdl_launch_dependents();
   pdl_wait();
   const size_t base = static_cast<size_t>(blockIdx.x) * a.d;
   float* x = a.x + base;
   float sum = 0.0f, sq = 0.0f;
-  for (int i = threadIdx.x; i < a.d; i += kThreads) {
+  auto add = [&](int i, float b) {
     float t = x[i];
     if (a.y != nullptr) {
-      t += a.y[base + i] + (a.bias != nullptr ? a.bias[i] : 0.0f);
+      t += a.y[base + i] + b;
       x[i] = t;
     }
     v[i] = t;
     sum += t;
     sq = fmaf(t, t, sq);
+  };
+#pragma unroll
+  for (int j = 0; j < kNormHeld; ++j) {
+    if (threadIdx.x + j * kThreads < a.d) add(threadIdx.x + j * kThreads, bias[j]);
+  }
+  for (int i = threadIdx.x + kNormHeld * kThreads; i < a.d; i += kThreads) {
+    add(i, a.y != nullptr && a.bias != nullptr ? a.bias[i] : 0.0f);
   }
   if (a.gamma != nullptr) {
     // Both statistics in one reduction (as the decode GEMVs' LayerNorm): the rows are O(1) residual
@@ -61,11 +85,16 @@ __global__ void __launch_bounds__(kThreads) residual_norm_kernel(ResidualNormArg
     const float2 t = block_sum2(sum, sq, scratch);
     const float mean = t.x / a.d;
     const float rstd = rsqrtf(fmaxf(t.y / a.d - mean * mean, 0.0f) + a.eps);
-    for (int i = threadIdx.x; i < a.d; i += kThreads) {
-      const float n = (v[i] - mean) * rstd * a.gamma[i] + a.beta[i];
+    auto norm = [&](int i, float g, float b) {
+      const float n = (v[i] - mean) * rstd * g + b;
       v[i] = n;
       if (a.write_back) x[i] = n;
+    };
+#pragma unroll
+    for (int j = 0; j < kNormHeld; ++j) {
+      if (threadIdx.x + j * kThreads < a.d) norm(threadIdx.x + j * kThreads, gamma[j], beta[j]);
     }
+    for (int i = threadIdx.x + kNormHeld * kThreads; i < a.d; i += kThreads) norm(i, a.gamma[i], a.beta[i]);
   }
   if (a.out_half != nullptr) {
     __half* o = reinterpret_cast<__half*>(a.out_half) + base;

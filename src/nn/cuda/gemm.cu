@@ -11,6 +11,7 @@ namespace {
 constexpr int kWarps = 8;
 constexpr int kTileN = 16;
 constexpr int kTileM = 32;
+constexpr int kBatch = 8;  // k-steps of 16 whose operands a warp loads before multiplying
 
 __global__ void __launch_bounds__(kWarps * 32) gemm_kernel(const __half* x, const __half* w, int m, int n, int k,
                                                            float* y, int ldy) {
@@ -22,14 +23,27 @@ __global__ void __launch_bounds__(kWarps * 32) gemm_kernel(const __half* x, cons
   wmma::fill_fragment(acc0, 0.0f);
   wmma::fill_fragment(acc1, 0.0f);
   // Rows past m read whatever the (max-sized) X buffer holds there; their results are never stored.
-  for (int k0 = warp * 16; k0 < k; k0 += kWarps * 16) {
-    wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a0, a1;
-    wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> b;
-    wmma::load_matrix_sync(b, w + static_cast<size_t>(n0) * k + k0, k);
-    wmma::load_matrix_sync(a0, x + static_cast<size_t>(m0) * k + k0, k);
-    wmma::load_matrix_sync(a1, x + static_cast<size_t>(m0 + 16) * k + k0, k);
-    wmma::mma_sync(acc0, a0, b, acc0);
-    wmma::mma_sync(acc1, a1, b, acc1);
+  // kBatch k-steps' operands are loaded before the first product, so that a warp waits one memory round
+  // trip a batch instead of one a step (k = 1024: one batch).
+  for (int k0 = warp * 16; k0 < k; k0 += kWarps * 16 * kBatch) {
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a0[kBatch], a1[kBatch];
+    wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> b[kBatch];
+#pragma unroll
+    for (int u = 0; u < kBatch; ++u) {
+      const int kk = k0 + u * kWarps * 16;
+      if (kk < k) {
+        wmma::load_matrix_sync(b[u], w + static_cast<size_t>(n0) * k + kk, k);
+        wmma::load_matrix_sync(a0[u], x + static_cast<size_t>(m0) * k + kk, k);
+        wmma::load_matrix_sync(a1[u], x + static_cast<size_t>(m0 + 16) * k + kk, k);
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kBatch; ++u) {
+      if (k0 + u * kWarps * 16 < k) {
+        wmma::mma_sync(acc0, a0[u], b[u], acc0);
+        wmma::mma_sync(acc1, a1[u], b[u], acc1);
+      }
+    }
   }
   wmma::store_matrix_sync(&partial[warp][0][0], acc0, kTileN, wmma::mem_row_major);
   wmma::store_matrix_sync(&partial[warp][16][0], acc1, kTileN, wmma::mem_row_major);

@@ -105,7 +105,7 @@ void NmtCudaRunner::Impl::init_fold() {
 }
 
 // Records the fold of sentence length s (the end of the encoder graph; needs ckv).
-void NmtCudaRunner::Impl::record_fold(int s, bool pdl) {
+void NmtCudaRunner::Impl::record_fold(int s) {
   const NmtConfig& cf = c();
   const int d = cf.d_model, heads = cf.decoder_heads, layers = cf.decoder_layers;
   kern::CrossFoldArgs f;
@@ -122,7 +122,7 @@ void NmtCudaRunner::Impl::record_fold(int s, bool pdl) {
   f.q_rows = fold_q;
   f.v_rows = fold_v;
   f.q_const = fold_const;
-  kern::cross_fold(f, w.decoder[0].cross_q.int8, stream, pdl);
+  kern::cross_fold(f, w.decoder[0].cross_q.int8, stream);
 }
 
 // The persistent decode kernel's arguments, when the model is one it handles.

@@ -145,7 +145,6 @@ void NmtCudaRunner::Impl::record_encoder(int s) {
   const int d = cf.d_model, heads = cf.encoder_heads, hd = cf.encoder_head_dim();
   const bool pre = cf.normalize_before;
   const kern::Act act = to_act(cf.activation);
-  const bool epdl = options.programmatic_launch && options.encoder_pdl;  // our kernels behind cuBLAS's
   kern::EmbedArgs e;
   e.table = w.encoder_embed;
   e.scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
@@ -168,7 +167,7 @@ void NmtCudaRunner::Impl::record_encoder(int s) {
     r.out_half = enc_h;
     r.rows = s;
     r.d = d;
-    kern::residual_norm(r, stream, epdl && y != nullptr);  // the first follows the embedding
+    kern::residual_norm(r, stream, false);
   };
   // enc_h = the first block's input: LN(x) (pre-LN) or x itself.
   norm(nullptr, nullptr, pre && !w.encoder.empty() ? &w.encoder[0].self_norm : nullptr, false);
@@ -193,11 +192,11 @@ void NmtCudaRunner::Impl::record_encoder(int s) {
     a.out = enc_a;
     a.out_stride = d;
     a.out_half = true;
-    kern::attention(a, stream, epdl);
+    kern::attention(a, stream, false);
     gemm(L.out, enc_a, s, enc_y, d);
     norm(enc_y, L.out.bias, pre ? &L.final_norm : &L.self_norm, !pre);
     gemm(L.fc1, enc_h, s, enc_f, L.fc1.n);
-    kern::bias_act_to_half(enc_f, L.fc1.bias, act, s, L.fc1.n, enc_fh, stream, epdl);
+    kern::bias_act_to_half(enc_f, L.fc1.bias, act, s, L.fc1.n, enc_fh, stream);
     gemm(L.fc2, enc_fh, s, enc_y, d);
     const nmt_cuda::DeviceNorm* next =
         pre ? (i + 1 < w.encoder.size() ? &w.encoder[i + 1].self_norm : &w.encoder_norm) : &L.final_norm;
@@ -205,7 +204,7 @@ void NmtCudaRunner::Impl::record_encoder(int s) {
   }
   // Cross-attention K/V of every decoder layer in one GEMM (biases are added by the attention kernel).
   gemm(w.cross_kv, enc_h, s, ckv, w.cross_kv.n);
-  if (fold_q != nullptr) record_fold(s, epdl);
+  if (fold_q != nullptr) record_fold(s);
 }
 
 cudaGraphExec_t NmtCudaRunner::Impl::encoder_graph(int s) {

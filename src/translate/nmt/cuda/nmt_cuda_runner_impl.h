@@ -116,7 +116,7 @@ struct NmtCudaRunner::Impl {
   void init_fused();
   void init_ln_fold();
   void init_fold();
-  void record_fold(int s, bool pdl);
+  void record_fold(int s);
   void init_persistent(int ffn);
   void init_shortlist();
   void fill_slots(const std::vector<int>& source_ids);
