@@ -56,7 +56,9 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // the encoder output; 4194304 = the folded cross-attention with x read by every warp from L2
 // (fold_x_per_warp); 8388608 = the FFN's sums in one copy (ffn_sum_copies 1, the default until
 // 2026-11-27l) instead of 4; 134217728 = the LayerNorms not folded into the QKV, FFN and LM-head rows
-// (fold_layer_norm off, the default until 2026-11-28). 0 = the runner's defaults.
+// (fold_layer_norm off, the default until 2026-11-28); 268435456 = the encoder's self-attention a block
+// per (head, token) (encoder_warp_attention off, the default until 2026-11-28). 0 = the runner's
+// defaults.
 void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, int flags,
                               const int* shortlist, int n_shortlist);
 
@@ -89,6 +91,7 @@ void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, in
     o.fold_x_per_warp = (flags & 4194304) != 0;
     if ((flags & 8388608) != 0) o.ffn_sum_copies = 1;
     if ((flags & 134217728) != 0) o.fold_layer_norm = !o.fold_layer_norm;
+    if ((flags & 268435456) != 0) o.encoder_warp_attention = !o.encoder_warp_attention;
     if ((flags & 2048) != 0) o.decode_carveout = 100;
     if ((flags & 4096) != 0) o.decode_carveout = 50;
     o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;

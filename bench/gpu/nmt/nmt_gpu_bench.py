@@ -43,8 +43,9 @@ CROSS, CROSS_WIDE, CROSS_CLUSTER, COMPACT, NO_PRELOAD = 16384, 32768, 262144, 65
 # L2 in every warp; the FFN's sums in one copy instead of 4 (the defaults until 2026-11-27l: UNFOLDED | ONE_COPY).
 UNFOLDED, FOLD_X_PER_WARP, ONE_COPY = 2097152, 4194304, 8388608
 # The LayerNorms not folded into the QKV, FFN and LM-head rows (the default until 2026-11-28); the
-# encoder's GEMMs through our tensor-core kernel instead of cuBLAS.
-LN_UNFOLDED, ENCODER_WMMA = 134217728, 1
+# encoder's GEMMs through our tensor-core kernel instead of cuBLAS; the encoder's self-attention a block
+# per (head, token) (the default until 2026-11-28).
+LN_UNFOLDED, ENCODER_WMMA, ENCODER_BLOCK_ATTENTION = 134217728, 1, 268435456
 
 
 def log(*a):
@@ -238,7 +239,8 @@ def cmd_smoke(a):
                                                   (1, False, False, FOLD_X_PER_WARP), (1, False, False, ONE_COPY),
                                                   (1, False, False, LN_UNFOLDED),
                                                   (0, False, False, LN_UNFOLDED),
-                                                  (1, False, False, ENCODER_WMMA)):
+                                                  (1, False, False, ENCODER_WMMA),
+                                                  (1, False, False, ENCODER_BLOCK_ATTENTION)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
@@ -384,7 +386,8 @@ def cmd_parity(a):
                "ours_int8_fold_x_per_warp": ours.open(m, 1, 1, 64, 64, variant=FOLD_X_PER_WARP),
                "ours_fp16_ln_unfolded": ours.open(m, 0, 1, 64, 64, variant=LN_UNFOLDED),
                "ours_int8_ln_unfolded": ours.open(m, 1, 1, 64, 64, variant=LN_UNFOLDED),
-               "ours_int8_wmma": ours.open(m, 1, 1, 64, 64, variant=ENCODER_WMMA)}
+               "ours_int8_wmma": ours.open(m, 1, 1, 64, 64, variant=ENCODER_WMMA),
+               "ours_fp16_encoder_block_attn": ours.open(m, 0, 1, 64, 64, variant=ENCODER_BLOCK_ATTENTION)}
     # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
     sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
     shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),

@@ -138,6 +138,27 @@ __global__ void __launch_bounds__(32) attention_decode_kernel(AttentionArgs a) {
   reinterpret_cast<float2*>(static_cast<float*>(a.out) + blockIdx.x * HD)[threadIdx.x] = o;
 }
 
+// One warp per (head, query row): the encoder's self-attention (rows = source length) with the decode
+// attention's warp body (no block barriers: H100, 24 tokens, a block per (head, row) took 5.3 µs a
+// layer); fp16 or fp32 output.
+template <int HD>
+__global__ void __launch_bounds__(32) attention_rows_warp_kernel(AttentionArgs a) {
+  extern __shared__ float scores[];
+  __shared__ __align__(16) float qs[HD];
+  pdl_launch_dependents();
+  pdl_wait();
+  const int h = blockIdx.x, i = blockIdx.y;
+  WarpAttention w = warp_args(a);
+  w.q = a.q + static_cast<size_t>(i) * a.q_stride;
+  const float2 o = warp_head_attention<HD, false>(w, h, scores, qs);
+  const size_t at = static_cast<size_t>(i) * a.out_stride + h * HD + 2 * threadIdx.x;
+  if (a.out_half) {
+    *reinterpret_cast<__half2*>(static_cast<__half*>(a.out) + at) = __floats2half2_rn(o.x, o.y);
+  } else {
+    *reinterpret_cast<float2*>(static_cast<float*>(a.out) + at) = o;
+  }
+}
+
 // One decode query: attention of head h, then its share of the output projection,
 // x[r] += W[r, h·hd : (h+1)·hd] · attn_h (+ bias[r] from head 0), added atomically. A block owns one
 // head and ROWS × kThreads / lanes rows (lanes = threads per row, one 16-byte weight load per row);
@@ -256,6 +277,10 @@ void attention(const AttentionArgs& a, cudaStream_t stream, bool pdl) {
   const size_t smem = static_cast<size_t>(a.max_len) * sizeof(float);
   if (a.warp_per_head && a.rows == 1 && !a.out_half && a.head_dim == 64) {
     launch(attention_decode_kernel<64>, dim3(a.heads), dim3(32), smem, stream, pdl, a);
+    return;
+  }
+  if (a.warp_per_head && a.head_dim == 64) {
+    launch(attention_rows_warp_kernel<64>, dim3(a.heads, a.rows), dim3(32), smem, stream, pdl, a);
     return;
   }
   launch(attention_kernel, dim3(a.heads, a.rows), dim3(kThreads), smem, stream, pdl, a);

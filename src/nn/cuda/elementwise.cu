@@ -1,5 +1,6 @@
 // Embeddings with sinusoidal positions, residual + LayerNorm rows, bias + activation, and the weight
 // conversions done once at load time.
+#include <algorithm>
 #include <cmath>
 
 #include "nn/cuda/device_utils.cuh"
@@ -186,6 +187,19 @@ __global__ void transpose_kernel(const T* in, int rows, int cols, T* out) {
 }
 
 // dst row r = src row ids[r], rows of `words` 32-bit words.
+// blockIdx.y = which array of a (gather_rows_multi).
+__global__ void gather_rows_multi_kernel(GatherRowsArgs a) {
+  const int y = blockIdx.y, words = a.row_bytes[y] / 4;
+  const uint32_t* src = static_cast<const uint32_t*>(a.src[y]);
+  uint32_t* dst = static_cast<uint32_t*>(a.dst[y]);
+  const size_t n = static_cast<size_t>(a.rows) * words;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    const size_t r = i / words, w = i % words;
+    dst[i] = src[static_cast<size_t>(a.ids[r]) * words + w];
+  }
+}
+
 __global__ void gather_rows_kernel(const uint32_t* src, const int* ids, int rows, int words, uint32_t* dst) {
   const size_t n = static_cast<size_t>(rows) * words;
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
@@ -257,6 +271,18 @@ void gather_rows(const void* src, const int* ids, int rows, int row_bytes, void*
   const int words = row_bytes / 4;
   gather_rows_kernel<<<grid_for(static_cast<size_t>(rows) * words), kThreads, 0, stream>>>(
       static_cast<const uint32_t*>(src), ids, rows, words, static_cast<uint32_t*>(dst));
+  ST_CUDA_CHECK(cudaGetLastError());
+}
+
+void gather_rows_multi(const GatherRowsArgs& a, cudaStream_t stream) {
+  if (a.arrays <= 0 || a.rows == 0) return;
+  int widest = 0;
+  for (int i = 0; i < a.arrays; ++i) {
+    if (a.row_bytes[i] % 4 != 0) throw Error(StatusCode::kInvalidArgument, "gather_rows: rows must be whole 32-bit words");
+    widest = std::max(widest, a.row_bytes[i] / 4);
+  }
+  const dim3 grid(grid_for(static_cast<size_t>(a.rows) * widest), static_cast<unsigned int>(a.arrays));
+  gather_rows_multi_kernel<<<grid, kThreads, 0, stream>>>(a);
   ST_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -217,7 +217,7 @@ struct AttentionArgs {
   void* out = nullptr;  // [rows, heads·head_dim] fp32, or fp16 when out_half
   int out_stride = 0;
   bool out_half = false;
-  bool warp_per_head = false;  // decode (rows = 1, head_dim 64): one warp per head, no block barriers
+  bool warp_per_head = false;  // head_dim 64: one warp per (head, row), no block barriers
 };
 void attention(const AttentionArgs& a, cudaStream_t stream, bool pdl);
 
@@ -370,5 +370,17 @@ void dequantize_rows_int8(const int8_t* q, const float* scale, int rows, int col
 // dst [rows, row_bytes] = the rows ids[0..rows) (device memory) of src; row_bytes a multiple of 4. For
 // the compact LM head of a vocabulary shortlist (weights, int8 scales, biases).
 void gather_rows(const void* src, const int* ids, int rows, int row_bytes, void* dst, cudaStream_t stream);
+// Several gather_rows with the same ids in one launch (the shortlist's slot rows of a sentence: weights,
+// scales, bias and the folded LayerNorm's constants).
+struct GatherRowsArgs {
+  static constexpr int kMaxArrays = 6;
+  const void* src[kMaxArrays] = {};
+  void* dst[kMaxArrays] = {};
+  int row_bytes[kMaxArrays] = {};  // multiples of 4
+  int arrays = 0;
+  const int* ids = nullptr;
+  int rows = 0;
+};
+void gather_rows_multi(const GatherRowsArgs& a, cudaStream_t stream);
 
 }  // namespace stream_tts::nn::cuda

@@ -63,6 +63,8 @@ struct NmtCudaOptions {
   bool preload_constants = true;       // fused path: LayerNorm gamma/beta, int8 scales and biases loaded
                                        // before each kernel's PDL wait, like its weights (H200, same
                                        // run: shortlist fp16 10.43 -> 9.65 ms, int8 11.25 -> 10.67)
+  bool encoder_warp_attention = true;  // head_dim 64: the encoder's self-attention one warp per (head,
+                                       // token) instead of a 256-thread block
   bool fold_layer_norm = true;         // fused path with preload_constants: the LayerNorms before the QKV
                                        // GEMV, the FFN and the LM head folded into their rows (γ into
                                        // the input, β into the bias, the mean through each row's Σγw:

@@ -146,6 +146,7 @@ void NmtCudaRunner::Impl::record_encoder(int s) {
   const bool pre = cf.normalize_before;
   const kern::Act act = to_act(cf.activation);
   kern::EmbedArgs e;
+  record_slot_rows();  // the shortlist's slot rows for this sentence (its ids: fill_slots)
   e.table = w.encoder_embed;
   e.scale = cf.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
   e.tokens = src_ids();
@@ -192,6 +193,7 @@ void NmtCudaRunner::Impl::record_encoder(int s) {
     a.out = enc_a;
     a.out_stride = d;
     a.out_half = true;
+    a.warp_per_head = options.encoder_warp_attention;
     kern::attention(a, stream, false);
     gemm(L.out, enc_a, s, enc_y, d);
     norm(enc_y, L.out.bias, pre ? &L.final_norm : &L.self_norm, !pre);

@@ -117,6 +117,7 @@ struct NmtCudaRunner::Impl {
   void init_ln_fold();
   void init_fold();
   void record_fold(int s);
+  void record_slot_rows();
   void init_persistent(int ffn);
   void init_shortlist();
   void fill_slots(const std::vector<int>& source_ids);
