@@ -119,8 +119,10 @@ struct FfnArgs {
   const float* x_add = nullptr;
   float* x_store = nullptr;
   // As GemvArgs::ln_row_sum (W1's rows; bias1 then holds b1 + W1·β). Where the fields sit matters:
-  // appending this pointer after `preload` (struct 128 -> 136 bytes) made ptxas give the int8 FFN 229
-  // registers instead of 242 and its in-graph tail 10.1 µs instead of about 7.3 (H100, 2026-11-28).
+  // a pointer appended after `preload` (struct 128 -> 136 bytes) made ptxas give the int8 FFN 229
+  // registers instead of 242, its in-graph tail 10.1 µs instead of 7.8 and the int8 shortlist sentence
+  // 9.23 ms instead of 8.27 (H100, 2026-11-28; bench/gpu/nmt/NOTES.md). Check its registers after any
+  // change here (nvcc -Xptxas -v).
   const float* ln_row_sum = nullptr;
 };
 bool ffn_fused_supported(int d, int ffn, bool int8);
