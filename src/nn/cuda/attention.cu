@@ -127,20 +127,9 @@ __device__ __forceinline__ WarpAttention warp_args(const AttentionArgs& a) {
   return w;
 }
 
-// One decode query, one warp per head (decode_attention.cuh).
-template <int HD>
-__global__ void __launch_bounds__(32) attention_decode_kernel(AttentionArgs a) {
-  extern __shared__ float scores[];
-  __shared__ __align__(16) float qs[HD];
-  pdl_launch_dependents();
-  pdl_wait();
-  const float2 o = warp_head_attention<HD, false>(warp_args(a), blockIdx.x, scores, qs);
-  reinterpret_cast<float2*>(static_cast<float*>(a.out) + blockIdx.x * HD)[threadIdx.x] = o;
-}
-
-// One warp per (head, query row): the encoder's self-attention (rows = source length) with the decode
-// attention's warp body (no block barriers: H100, 24 tokens, a block per (head, row) took 5.3 µs a
-// layer); fp16 or fp32 output.
+// One warp per (head, query row) (decode_attention.cuh), no block barriers: a decode query (rows = 1) or the encoder's
+// self-attention (rows = source length; H100, 24 tokens: a block per (head, row) took 5.3 µs a layer);
+// fp16 or fp32 output.
 template <int HD>
 __global__ void __launch_bounds__(32) attention_rows_warp_kernel(AttentionArgs a) {
   extern __shared__ float scores[];
@@ -275,10 +264,6 @@ void attention(const AttentionArgs& a, cudaStream_t stream, bool pdl) {
     throw Error(StatusCode::kInvalidArgument, "attention: head_dim " + std::to_string(a.head_dim) + " not supported");
   }
   const size_t smem = static_cast<size_t>(a.max_len) * sizeof(float);
-  if (a.warp_per_head && a.rows == 1 && !a.out_half && a.head_dim == 64) {
-    launch(attention_decode_kernel<64>, dim3(a.heads), dim3(32), smem, stream, pdl, a);
-    return;
-  }
   if (a.warp_per_head && a.head_dim == 64) {
     launch(attention_rows_warp_kernel<64>, dim3(a.heads, a.rows), dim3(32), smem, stream, pdl, a);
     return;

@@ -270,7 +270,7 @@ __device__ __forceinline__ void gemv_any(const PersistentDecodeArgs& a, const De
 }
 
 // One query over `len` keys, one warp per head (the last warps of the grid, which have no rows in the
-// next GEMV and so do not delay its weight preload). As attention_decode_kernel, reading through L2.
+// next GEMV and so do not delay its weight preload). As attention_rows_warp_kernel, reading through L2.
 __device__ __forceinline__ void attention_phase(const PersistentDecodeArgs& a, const float* q, const float* k,
                                                 const float* v, int stride, const float* k_bias,
                                                 const float* v_bias, int len, GridBarrier& grid, float* smem) {
