@@ -200,15 +200,6 @@ __global__ void gather_rows_multi_kernel(GatherRowsArgs a) {
   }
 }
 
-__global__ void gather_rows_kernel(const uint32_t* src, const int* ids, int rows, int words, uint32_t* dst) {
-  const size_t n = static_cast<size_t>(rows) * words;
-  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
-    const size_t r = i / words, w = i % words;
-    dst[i] = src[static_cast<size_t>(ids[r]) * words + w];
-  }
-}
-
 unsigned int grid_for(size_t n) {
   const size_t blocks = (n + kThreads - 1) / kThreads;
   return static_cast<unsigned int>(blocks < 4096 ? (blocks == 0 ? 1 : blocks) : 4096);
@@ -265,20 +256,11 @@ void transpose(const void* in, int rows, int cols, int elem_bytes, void* out, cu
   ST_CUDA_CHECK(cudaGetLastError());
 }
 
-void gather_rows(const void* src, const int* ids, int rows, int row_bytes, void* dst, cudaStream_t stream) {
-  if (row_bytes % 4 != 0) throw Error(StatusCode::kInvalidArgument, "gather_rows: rows must be whole 32-bit words");
-  if (rows == 0) return;
-  const int words = row_bytes / 4;
-  gather_rows_kernel<<<grid_for(static_cast<size_t>(rows) * words), kThreads, 0, stream>>>(
-      static_cast<const uint32_t*>(src), ids, rows, words, static_cast<uint32_t*>(dst));
-  ST_CUDA_CHECK(cudaGetLastError());
-}
-
 void gather_rows_multi(const GatherRowsArgs& a, cudaStream_t stream) {
   if (a.arrays <= 0 || a.rows == 0) return;
   int widest = 0;
   for (int i = 0; i < a.arrays; ++i) {
-    if (a.row_bytes[i] % 4 != 0) throw Error(StatusCode::kInvalidArgument, "gather_rows: rows must be whole 32-bit words");
+    if (a.row_bytes[i] % 4 != 0) throw Error(StatusCode::kInvalidArgument, "gather_rows_multi: rows must be whole 32-bit words");
     widest = std::max(widest, a.row_bytes[i] / 4);
   }
   const dim3 grid(grid_for(static_cast<size_t>(a.rows) * widest), static_cast<unsigned int>(a.arrays));

@@ -55,6 +55,23 @@ __device__ __forceinline__ void load_row_consts(const GemvArgs& a, int row0, Gem
   }
 }
 
+// Input values i .. i + 3: x + the x_add copies when asked, that sum also stored to x_store by the block
+// whose slice holds it (load_input's first pass, folded or not).
+__device__ __forceinline__ float4 input4(const GemvArgs& a, int i) {
+  float4 v = *reinterpret_cast<const float4*>(a.x + i);
+  if (a.x_add != nullptr) {
+    for (int c = 0; c < a.x_add_copies; ++c) {
+      const float4 t = *reinterpret_cast<const float4*>(a.x_add + c * a.k + i);
+      v.x += t.x;
+      v.y += t.y;
+      v.z += t.z;
+      v.w += t.w;
+    }
+  }
+  if (a.x_store != nullptr && (i / 4) % gridDim.x == blockIdx.x) *reinterpret_cast<float4*>(a.x_store + i) = v;
+  return v;
+}
+
 // The input vector into shared memory (x + x_add when asked; that sum also to x_store, a slice per
 // block), layer-normed when asked (statistics in one pass: the values are O(1) residual-stream
 // activations, so E[x²] - mean² loses nothing that matters in fp32); zero-fills this block's slice of
@@ -67,17 +84,7 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
     static_assert(PRELOAD, "the folded LayerNorm keeps its statistics with the preloaded constants");
     float sum = 0.0f, sq = 0.0f;
     for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
-      float4 v = *reinterpret_cast<const float4*>(a.x + i);
-      if (a.x_add != nullptr) {
-        for (int j = 0; j < a.x_add_copies; ++j) {
-          const float4 t = *reinterpret_cast<const float4*>(a.x_add + j * a.k + i);
-          v.x += t.x;
-          v.y += t.y;
-          v.z += t.z;
-          v.w += t.w;
-        }
-      }
-      if (a.x_store != nullptr && (i / 4) % gridDim.x == blockIdx.x) *reinterpret_cast<float4*>(a.x_store + i) = v;
+      const float4 v = input4(a, i);
       sum += (v.x + v.y) + (v.z + v.w);
       sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
       const float4 g = i == threadIdx.x * 4 ? c.gamma : *reinterpret_cast<const float4*>(a.ln_gamma + i);
@@ -104,17 +111,7 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
   }
   float sum = 0.0f, sq = 0.0f;
   for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
-    float4 v = *reinterpret_cast<const float4*>(a.x + i);
-    if (a.x_add != nullptr) {
-      for (int c = 0; c < a.x_add_copies; ++c) {
-        const float4 t = *reinterpret_cast<const float4*>(a.x_add + c * a.k + i);
-        v.x += t.x;
-        v.y += t.y;
-        v.z += t.z;
-        v.w += t.w;
-      }
-    }
-    if (a.x_store != nullptr && (i / 4) % gridDim.x == blockIdx.x) *reinterpret_cast<float4*>(a.x_store + i) = v;
+    const float4 v = input4(a, i);
     *reinterpret_cast<float4*>(xs + xs_at<INT8>(i)) = v;
     sum += (v.x + v.y) + (v.z + v.w);
     sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
@@ -759,8 +756,13 @@ void ffn_fused(const FfnArgs& a, bool int8, cudaStream_t stream, bool pdl) {
     ST_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
     launch(kernel, blocks, kThreads, smem, stream, pdl, a);
   };
-  if (a.ln_row_sum != nullptr && a.ln_gamma != nullptr && a.preload && !a.w2_shared) {
-    int8 ? go(ffn_kernel<true, false, true, true>) : go(ffn_kernel<false, false, true, true>);
+  if (a.ln_row_sum != nullptr && a.ln_gamma != nullptr && a.preload) {  // the folded LayerNorm, as ln_folded()
+    // With W2 in shared memory too: the runner passes bias1 = b1 + W1·β whenever it folds, so the
+    // unfolded kernel would add β's share twice.
+    with_bool(a.w2_shared, [&](auto shared) {
+      constexpr bool kShared = decltype(shared)::value;
+      int8 ? go(ffn_kernel<true, kShared, true, true>) : go(ffn_kernel<false, kShared, true, true>);
+    });
     return;
   }
   with_bool(a.preload, [&](auto preload) {

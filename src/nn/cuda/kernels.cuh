@@ -369,11 +369,9 @@ void quantize_rows_int8(const float* in, int rows, int cols, int8_t* q, float* s
 void transpose(const void* in, int rows, int cols, int elem_bytes, void* out, cudaStream_t stream);
 void dequantize_rows_int8(const int8_t* q, const float* scale, int rows, int cols, uint16_t* out_half,
                           cudaStream_t stream);
-// dst [rows, row_bytes] = the rows ids[0..rows) (device memory) of src; row_bytes a multiple of 4. For
-// the compact LM head of a vocabulary shortlist (weights, int8 scales, biases).
-void gather_rows(const void* src, const int* ids, int rows, int row_bytes, void* dst, cudaStream_t stream);
-// Several gather_rows with the same ids in one launch (the shortlist's slot rows of a sentence: weights,
-// scales, bias and the folded LayerNorm's constants).
+// For each array i < arrays: dst[i] [rows, row_bytes[i]] = the rows ids[0..rows) (device memory) of
+// src[i], all in one launch. For the compact LM head of a vocabulary shortlist: weights, int8 scales,
+// bias and the folded LayerNorm's row constants, gathered by the same ids.
 struct GatherRowsArgs {
   static constexpr int kMaxArrays = 6;
   const void* src[kMaxArrays] = {};

@@ -43,8 +43,8 @@ void NmtCudaRunner::Impl::init_fused() {
 }
 
 // The decoder's LayerNorms folded into the rows that read them (options.fold_layer_norm): the QKV
-// GEMV's (self-attention norm), fc1's (final norm) and the LM head's (decoder norm), the shortlist's
-// compact head gathered from the full one's (fill_slots refreshes its slot rows per sentence).
+// GEMV's (self-attention norm), fc1's (final norm) and the LM head's (decoder norm); the shortlist's
+// compact head gets its rows' constants with its weights (gather_compact_rows).
 void NmtCudaRunner::Impl::init_ln_fold() {
   std::vector<std::pair<nmt_cuda::DeviceLinear*, const nmt_cuda::DeviceNorm*>> folds;
   for (nmt_cuda::DeviceLayer& L : w.decoder) {
@@ -64,10 +64,6 @@ void NmtCudaRunner::Impl::init_ln_fold() {
   ST_CUDA_CHECK(cudaDeviceSynchronize());
   for (auto& [l, n] : folds) {
     kern::ln_fold_rows(l->w, l->scale, l->int8, l->n, l->k, n->gamma, n->beta, l->bias, l->ln_sum, l->ln_bias, stream);
-  }
-  if (shortlisted()) {
-    kern::gather_rows(w.lm_head.ln_sum, row_ids, lm_compact.n, sizeof(float), lm_compact.ln_sum, stream);
-    kern::gather_rows(w.lm_head.ln_bias, row_ids, lm_compact.n, sizeof(float), lm_compact.ln_bias, stream);
   }
   ST_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
@@ -377,7 +373,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     kern::GemvArgs g;
     g.w = l.w;
     g.scale = l.scale;
-    g.bias = l.bias;
+    g.bias = l.gemv_bias();
     g.n = l.n;
     g.k = l.k;
     g.x = x;
@@ -386,10 +382,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     g.ln_eps = eps;
     g.out = out;
     g.preload = options.preload_constants;
-    if (l.ln_sum != nullptr) {  // init_ln_fold
-      g.ln_row_sum = l.ln_sum;
-      g.bias = l.ln_bias;
-    }
+    g.ln_row_sum = l.ln_sum;  // set by init_ln_fold
     return g;
   };
   auto attend = [&](const kern::AttentionArgs& a, const DeviceLinear& proj, float* x) {
@@ -492,7 +485,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     kern::FfnArgs f;
     f.w1 = L.fc1.w;
     f.scale1 = L.fc1.scale;
-    f.bias1 = L.fc1.ln_sum != nullptr ? L.fc1.ln_bias : L.fc1.bias;
+    f.bias1 = L.fc1.gemv_bias();
     f.ln_row_sum = L.fc1.ln_sum;
     f.w2t = fc2_t[l];
     f.scale2 = L.fc2.scale;

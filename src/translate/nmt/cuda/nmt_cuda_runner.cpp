@@ -94,6 +94,7 @@ void NmtCudaRunner::Impl::init() {
     vc.push_back(arena.alloc_n<float>(static_cast<size_t>(cap) * d));
   }
   init_fused();
+  if (shortlisted()) gather_compact_rows(0, head().n);  // after init_fused: the folded rows' constants too
   ctl = arena.alloc_n<int>(ctl_ints());
   std::vector<int> sup;
   for (int id : cf.suppressed_token_ids) {

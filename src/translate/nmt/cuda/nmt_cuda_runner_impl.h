@@ -118,6 +118,7 @@ struct NmtCudaRunner::Impl {
   void init_fold();
   void record_fold(int s);
   void record_slot_rows();
+  void gather_compact_rows(int first, int count);
   void init_persistent(int ffn);
   void init_shortlist();
   void fill_slots(const std::vector<int>& source_ids);

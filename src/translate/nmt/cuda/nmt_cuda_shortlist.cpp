@@ -36,17 +36,37 @@ void NmtCudaRunner::Impl::init_shortlist() {
   lm_compact.n = n;
   lm_compact.k = full.k;
   lm_compact.int8 = full.int8;
-  const int row_bytes = full.k * (full.int8 ? 1 : 2);
-  lm_compact.w = arena.alloc(static_cast<size_t>(n) * row_bytes);
+  lm_compact.w = arena.alloc(static_cast<size_t>(n) * full.k * (full.int8 ? 1 : 2));
   if (full.int8) lm_compact.scale = arena.alloc_n<float>(n);
   lm_compact.bias = arena.alloc_n<float>(n);  // final_logits_bias (zeros when the model has none)
   // The arena's zero-fills run on the legacy default stream: they must land before our stream's copies.
+  // The rows themselves are gathered once the head's every array exists (init: gather_compact_rows).
   ST_CUDA_CHECK(cudaDeviceSynchronize());
   ST_CUDA_CHECK(cudaMemcpyAsync(row_ids, host_row_ids.data(), n * sizeof(int), cudaMemcpyHostToDevice, stream));
-  kern::gather_rows(full.w, row_ids, n, row_bytes, lm_compact.w, stream);
-  if (full.int8) kern::gather_rows(full.scale, row_ids, n, sizeof(float), lm_compact.scale, stream);
-  kern::gather_rows(full.bias, row_ids, n, sizeof(float), lm_compact.bias, stream);
   ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+// Rows [first, first + count) of the compact LM head from the full one by row_ids, every array of a
+// row in one launch: weights, int8 scales, bias and, when folded (init_ln_fold), the LayerNorm's row
+// constants.
+void NmtCudaRunner::Impl::gather_compact_rows(int first, int count) {
+  const nmt_cuda::DeviceLinear& full = w.lm_head;
+  kern::GatherRowsArgs g;
+  g.ids = row_ids + first;
+  g.rows = count;
+  auto add = [&](const void* src, void* dst_base, int row_bytes) {
+    g.src[g.arrays] = src;
+    g.dst[g.arrays] = static_cast<char*>(dst_base) + static_cast<size_t>(first) * row_bytes;
+    g.row_bytes[g.arrays++] = row_bytes;
+  };
+  add(full.w, lm_compact.w, full.k * (full.int8 ? 1 : 2));
+  if (full.int8) add(full.scale, lm_compact.scale, sizeof(float));
+  add(full.bias, lm_compact.bias, sizeof(float));
+  if (full.ln_sum != nullptr) {
+    add(full.ln_sum, lm_compact.ln_sum, sizeof(float));
+    add(full.ln_bias, lm_compact.ln_bias, sizeof(float));
+  }
+  kern::gather_rows_multi(g, stream);
 }
 
 // Slot rows = the sentence's source ids that the shortlist lacks (each once), the rest repeat the
@@ -68,24 +88,7 @@ void NmtCudaRunner::Impl::fill_slots(const std::vector<int>& source_ids) {
 // the full one, in one launch at the start of the encoder graph (fill_slots copied their ids). Five
 // separate gathers before the graph took 0.05 ms a sentence on an H100 (2026-11-28).
 void NmtCudaRunner::Impl::record_slot_rows() {
-  if (!shortlisted()) return;
-  const nmt_cuda::DeviceLinear& full = w.lm_head;
-  kern::GatherRowsArgs g;
-  g.ids = row_ids + shortlist_base;
-  g.rows = shortlist_slots;
-  auto add = [&](const void* src, void* dst_base, int row_bytes) {
-    g.src[g.arrays] = src;
-    g.dst[g.arrays] = static_cast<char*>(dst_base) + static_cast<size_t>(shortlist_base) * row_bytes;
-    g.row_bytes[g.arrays++] = row_bytes;
-  };
-  add(full.w, lm_compact.w, full.k * (full.int8 ? 1 : 2));
-  if (full.int8) add(full.scale, lm_compact.scale, sizeof(float));
-  add(full.bias, lm_compact.bias, sizeof(float));
-  if (full.ln_sum != nullptr) {  // init_ln_fold
-    add(full.ln_sum, lm_compact.ln_sum, sizeof(float));
-    add(full.ln_bias, lm_compact.ln_bias, sizeof(float));
-  }
-  kern::gather_rows_multi(g, stream);
+  if (shortlisted()) gather_compact_rows(shortlist_base, shortlist_slots);
 }
 
 }  // namespace stream_tts

@@ -42,6 +42,8 @@ struct DeviceLinear {
   // and b_r + Σ_c β_c w_rc (GemvArgs::ln_row_sum); null when not folded.
   float* ln_sum = nullptr;
   float* ln_bias = nullptr;
+  // The bias a GEMV over these rows adds: b + W·β when the LayerNorm is folded, else b.
+  const float* gemv_bias() const { return ln_sum != nullptr ? ln_bias : bias; }
   int n = 0, k = 0;
   bool int8 = false;
 };
