@@ -330,15 +330,15 @@ bool cross_folded_supported(int head_dim, int d, int heads, int n_q) {
   return head_dim == 64 && (d == 256 || d == 512 || d == 1024) && n_q == heads * 64 && n_q == d;
 }
 
-void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream, bool pdl) {
+void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream) {
   if (a.d % kFoldColumns != 0 || a.s <= 0 || a.s > a.max_src) {
     throw Error(StatusCode::kInvalidArgument, "cross_fold: shape not supported");
   }
   const dim3 grid(a.d / kFoldColumns, a.heads, 2 * a.n_layers);
   if (int8) {
-    launch(cross_fold_kernel<true>, grid, dim3(kThreads), 0, stream, pdl, a);
+    launch(cross_fold_kernel<true>, grid, dim3(kThreads), 0, stream, false, a);
   } else {
-    launch(cross_fold_kernel<false>, grid, dim3(kThreads), 0, stream, pdl, a);
+    launch(cross_fold_kernel<false>, grid, dim3(kThreads), 0, stream, false, a);
   }
 }
 

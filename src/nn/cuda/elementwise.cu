@@ -186,8 +186,7 @@ __global__ void transpose_kernel(const T* in, int rows, int cols, T* out) {
   }
 }
 
-// dst row r = src row ids[r], rows of `words` 32-bit words.
-// blockIdx.y = which array of a (gather_rows_multi).
+// Array blockIdx.y of a: dst row r = src row ids[r], in 32-bit words.
 __global__ void gather_rows_multi_kernel(GatherRowsArgs a) {
   const int y = blockIdx.y, words = a.row_bytes[y] / 4;
   const uint32_t* src = static_cast<const uint32_t*>(a.src[y]);
@@ -219,9 +218,9 @@ void residual_norm(const ResidualNormArgs& a, cudaStream_t stream, bool pdl) {
 }
 
 void bias_act_to_half(const float* in, const float* bias, Act act, int rows, int cols, uint16_t* out_half,
-                      cudaStream_t stream, bool pdl) {
+                      cudaStream_t stream) {
   const size_t n = static_cast<size_t>(rows) * cols;
-  launch(bias_act_to_half_kernel, dim3(grid_for(n)), dim3(kThreads), 0, stream, pdl, in, bias, act, rows, cols,
+  launch(bias_act_to_half_kernel, dim3(grid_for(n)), dim3(kThreads), 0, stream, false, in, bias, act, rows, cols,
          reinterpret_cast<__half*>(out_half));
 }
 
@@ -260,7 +259,9 @@ void gather_rows_multi(const GatherRowsArgs& a, cudaStream_t stream) {
   if (a.arrays <= 0 || a.rows == 0) return;
   int widest = 0;
   for (int i = 0; i < a.arrays; ++i) {
-    if (a.row_bytes[i] % 4 != 0) throw Error(StatusCode::kInvalidArgument, "gather_rows_multi: rows must be whole 32-bit words");
+    if (a.row_bytes[i] % 4 != 0) {
+      throw Error(StatusCode::kInvalidArgument, "gather_rows_multi: rows must be whole 32-bit words");
+    }
     widest = std::max(widest, a.row_bytes[i] / 4);
   }
   const dim3 grid(grid_for(static_cast<size_t>(a.rows) * widest), static_cast<unsigned int>(a.arrays));

@@ -291,7 +291,7 @@ struct CrossFoldArgs {
   uint16_t* v_rows = nullptr;         // [n_layers, heads, max_src, d] fp16
   float* q_const = nullptr;           // [n_layers, heads, max_src]
 };
-void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream, bool pdl = false);
+void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream);
 // A decode step's cross-attention from the folded rows of one layer: out[0, d) += Σ_h Σ_j p_hj v_rows +
 // bias, read from x (not normed: the statistics are taken here). out must not alias x (atomic sums);
 // zero [zero_n] is zero-filled after the PDL wait, as in GemvArgs.
@@ -352,7 +352,7 @@ void gemm_small_m(const uint16_t* x, const uint16_t* w, int m, int n, int k, flo
 
 // out_half[r, c] = act(in[r, c] + bias[c]).
 void bias_act_to_half(const float* in, const float* bias, Act act, int rows, int cols, uint16_t* out_half,
-                      cudaStream_t stream, bool pdl = false);
+                      cudaStream_t stream);
 
 // The constants of a LayerNorm folded into a linear layer's rows (GemvArgs::ln_row_sum), one warp a
 // row: row_sum[r] = Σ_c γ_c w_rc and bias_out[r] = bias[r] (0 when null) + Σ_c β_c w_rc, with w the
