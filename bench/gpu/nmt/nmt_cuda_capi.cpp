@@ -57,18 +57,19 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // (fold_x_per_warp); 8388608 = the FFN's sums in one copy (ffn_sum_copies 1, the default until
 // 2026-11-27l) instead of 4; 134217728 = the LayerNorms not folded into the QKV, FFN and LM-head rows
 // (fold_layer_norm off, the default until 2026-11-28); 268435456 = the encoder's self-attention a block
-// per (head, token) (encoder_warp_attention off, the default until 2026-11-28). 0 = the runner's
-// defaults.
-void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, int flags,
+// per (head, token) (encoder_warp_attention off, the default until 2026-11-28); 536870912 = the fp16
+// LM head read whole (lm_head_screen off, the default until 2026-11-28b) instead of through its int8
+// screen. 0 = the runner's defaults.
+void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, long long flags,
                               const int* shortlist, int n_shortlist);
 
-void* nmt_cuda_open(void* model, int int8, int pdl, int max_source, int max_decoder, int flags) {
+void* nmt_cuda_open(void* model, int int8, int pdl, int max_source, int max_decoder, long long flags) {
   return nmt_cuda_open_shortlist(model, int8, pdl, max_source, max_decoder, flags, nullptr, 0);
 }
 
 // As nmt_cuda_open, with a vocabulary shortlist (NmtCudaOptions::shortlist: sorted unique ids, the
 // special tokens included; n_shortlist 0 = none).
-void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, int flags,
+void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, long long flags,
                               const int* shortlist, int n_shortlist) {
   try {
     NmtCudaOptions o;
@@ -92,6 +93,7 @@ void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, in
     if ((flags & 8388608) != 0) o.ffn_sum_copies = 1;
     if ((flags & 134217728) != 0) o.fold_layer_norm = !o.fold_layer_norm;
     if ((flags & 268435456) != 0) o.encoder_warp_attention = !o.encoder_warp_attention;
+    if ((flags & 536870912) != 0) o.lm_head_screen = !o.lm_head_screen;
     if ((flags & 2048) != 0) o.decode_carveout = 100;
     if ((flags & 4096) != 0) o.decode_carveout = 50;
     o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;
@@ -107,6 +109,16 @@ void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, in
 }
 
 void nmt_cuda_close(void* runner) { delete static_cast<NmtCudaRunner*>(runner); }
+
+// Rows the LM-head screen recomputed in fp16 during the last sentence (NmtCudaRunner::rescored_rows), or -1.
+int nmt_cuda_rescored_rows(void* runner) {
+  auto r = static_cast<NmtCudaRunner*>(runner)->rescored_rows();
+  if (!r) {
+    g_error = r.status().to_string();
+    return -1;
+  }
+  return *r;
+}
 
 long long nmt_cuda_weight_bytes(void* runner) {
   return static_cast<long long>(static_cast<NmtCudaRunner*>(runner)->device_weight_bytes());

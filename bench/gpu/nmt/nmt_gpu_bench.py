@@ -47,6 +47,7 @@ UNFOLDED, FOLD_X_PER_WARP, ONE_COPY = 2097152, 4194304, 8388608
 # per (head, token) (the default until 2026-11-28).
 LN_UNFOLDED, ENCODER_WMMA, ENCODER_BLOCK_ATTENTION = 134217728, 1, 268435456
 W2_SHARED = 512  # the FFN's W2 rows through shared memory (with the folded LayerNorm since 2026-11-28)
+LM_FULL = 536870912  # the fp16 LM head read whole instead of through its int8 screen (default since 2026-11-28b)
 
 
 def log(*a):
@@ -61,14 +62,16 @@ class Ours:
         l.nmt_model_load.restype = ctypes.c_void_p
         l.nmt_model_load.argtypes = [ctypes.c_char_p]
         l.nmt_cuda_open.restype = ctypes.c_void_p
-        l.nmt_cuda_open.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        l.nmt_cuda_open.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                    ctypes.c_longlong]
         ip = ctypes.POINTER(ctypes.c_int)
         l.nmt_cuda_open_shortlist.restype = ctypes.c_void_p
         l.nmt_cuda_open_shortlist.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                                              ctypes.c_int, ip, ctypes.c_int]
+                                              ctypes.c_longlong, ip, ctypes.c_int]
         l.nmt_cuda_close.argtypes = [ctypes.c_void_p]
         l.nmt_cuda_weight_bytes.restype = ctypes.c_longlong
         l.nmt_cuda_weight_bytes.argtypes = [ctypes.c_void_p]
+        l.nmt_cuda_rescored_rows.argtypes = [ctypes.c_void_p]
         ip = ctypes.POINTER(ctypes.c_int)
         l.nmt_cuda_generate_forced.argtypes = [ctypes.c_void_p, ip, ctypes.c_int, ctypes.c_int, ctypes.c_int, ip]
         l.nmt_cuda_generate.argtypes = [ctypes.c_void_p, ip, ctypes.c_int, ctypes.c_int, ctypes.c_int, ip,
@@ -242,7 +245,8 @@ def cmd_smoke(a):
                                                   (0, False, False, LN_UNFOLDED),
                                                   (1, False, False, ENCODER_WMMA),
                                                   (1, False, False, ENCODER_BLOCK_ATTENTION),
-                                                  (1, False, False, W2_SHARED)):
+                                                  (1, False, False, W2_SHARED),
+                                                  (1, False, False, LM_FULL), (0, False, False, LM_FULL)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
@@ -391,7 +395,8 @@ def cmd_parity(a):
                "ours_int8_wmma": ours.open(m, 1, 1, 64, 64, variant=ENCODER_WMMA),
                "ours_fp16_encoder_block_attn": ours.open(m, 0, 1, 64, 64, variant=ENCODER_BLOCK_ATTENTION),
                "ours_int8_w2_shared": ours.open(m, 1, 1, 64, 64, variant=W2_SHARED),
-               "ours_fp16_w2_shared": ours.open(m, 0, 1, 64, 64, variant=W2_SHARED)}
+               "ours_fp16_w2_shared": ours.open(m, 0, 1, 64, 64, variant=W2_SHARED),
+               "ours_fp16_lm_full": ours.open(m, 0, 1, 64, 64, variant=LM_FULL)}
     # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
     sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
     shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),
@@ -418,10 +423,15 @@ def cmd_parity(a):
     tol = {k: (1e-1 if "int8" in k else 1e-2) for k in res}
     ok = all(res[k]["rel_l2_max"] <= tol[k] for k in tol)
     # Greedy under the shortlist = transformers' argmax over the allowed ids (clear-margin rule).
-    greedy_runners = [(k, runners[k]) for k in shortlisted]
+    # ... and the full vocabulary's greedy tokens, fp16 through the LM-head screen (the default) and whole.
+    greedy_names = list(shortlisted) + ["ours_fp16", "ours_fp16_lm_full", "ours_int8"]
+    greedy_runners = [(k, runners[k]) for k in greedy_names]
     greedy = greedy_parity(ours, greedy_runners, hf32, random_sources(np.random.default_rng(3), 32, cfg["vocab_size"],
                                                                      eos=cfg.get("eos_token_id", 2)),
-                           7, {k: 2 * res[k]["max_abs"] for k in shortlisted}, 16, shortlists={k: sl for k in shortlisted})
+                           7, {k: 2 * res[k]["max_abs"] for k in greedy_names}, 16,
+                           shortlists={k: sl for k in shortlisted})
+    screened = ours.l.nmt_cuda_rescored_rows(runners["ours_fp16"])
+    print(f"parity {cfg.get('model_type')}: the fp16 LM-head screen recomputed {screened} rows in its last sentence")
     ok = ok and all(v["identical_clear_margin"] >= 0.95 for v in greedy.values())
     out = dict(model=a.dir, arch=cfg.get("model_type"), tolerance_rel_l2=tol, result=res, greedy_shortlist=greedy,
                passed=ok)
@@ -678,6 +688,12 @@ def cmd_bench(a):
     log(f"transformers fp16: p50 {timings['transformers_fp16_generate']['p50']:.1f} ms")
     # Ours again after transformers: the same card state for both (clocks, other tenants).
     timings["ours_fp16_after"] = time_ours(r16)
+    rescored = []
+    for src in timing_srcs:  # rows the fp16 LM-head screen recomputed, per sentence of NEW_TOKENS steps
+        ours.forced(r16, src, NEW_TOKENS)
+        rescored.append(ours.l.nmt_cuda_rescored_rows(r16))
+    result["ours_fp16_screen_rescored_rows_per_sentence"] = rescored
+    log(f"fp16 LM-head screen: rows recomputed per sentence {rescored}")
     timings["ours_int8_after"] = time_ours(r8)
     timings["ours_fp16_shortlist_after"] = time_ours(r16_sl)
     timings["ours_int8_shortlist_after"] = time_ours(r8_sl)

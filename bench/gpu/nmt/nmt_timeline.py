@@ -24,14 +24,16 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nmt_gpu_bench import NEW_TOKENS, NLLB_600M, Ours, forced_ms, make_shortlist, random_sources  # noqa: E402
 
-KINDS = ("embed", "qkv", "self_attn_out", "cross_q", "cross_attn_out", "cross_folded", "ffn", "lm_head")
+KINDS = ("embed", "qkv", "self_attn_out", "cross_q", "cross_attn_out", "cross_folded", "ffn", "lm_head", "lm_rescore")
 
 
 def label(names):
     """Kernel kinds of one sentence's decode kernels in launch order (5 a layer, then the LM head)."""
     out, gemv_i, attn_i = [], 0, 0
     for n in names:
-        if "lm_head" in n:
+        if "lm_head_rescore" in n:  # the LM-head screen's second kernel (fp16 full vocabulary)
+            out.append("lm_rescore")
+        elif "lm_head" in n:
             out.append("lm_head")
             gemv_i = attn_i = 0  # a step starts after each LM head
         elif "ffn" in n:
@@ -92,7 +94,9 @@ def analyse(sentences):
             continue
         dec = s[first:]
         kinds = label([k[0] for k in dec])
-        heads = [i for i, k in enumerate(kinds) if k == "lm_head"]
+        # A step ends with its LM head, or with the rescoring kernel behind the LM-head screen.
+        heads = [i for i, k in enumerate(kinds)
+                 if k == "lm_rescore" or (k == "lm_head" and (i + 1 == len(kinds) or kinds[i + 1] != "lm_rescore"))]
         for h0, h1 in zip(heads, heads[1:]):  # step = (LM head h0, LM head h1]: full steps only
             steps.append((dec[h1][2] - dec[h0][2]) / 1e3)
             for i in range(h0 + 1, h1 + 1):

@@ -13,233 +13,13 @@
 
 #include "nn/cuda/decode_attention.cuh"
 #include "nn/cuda/device_utils.cuh"
+#include "nn/cuda/gemv_body.cuh"
 #include "nn/cuda/gemv_math.cuh"
 
 namespace stream_tts::nn::cuda {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int kWarps = kThreads / 32;
-constexpr int kLoadsInFlight = 16;  // 16-byte weight loads per lane per row group
-
-inline size_t xs_bytes(int k, bool int8) {
-  return static_cast<size_t>(int8 ? xs_at<true>(k) : xs_at<false>(k)) * sizeof(float);
-}
-
-// Constants a GEMV needs after its PDL wait, loaded before it when PRELOAD (GemvArgs::preload): this
-// thread's first float4 of the LayerNorm's gamma and beta, and the scale (int8) and bias of row
-// row0 + lane of the warp's current row group (lanes < ROWS). Loaded after the wait, each is one more
-// dependent global load (an L2 or DRAM round trip) on the chain that the next kernel waits for.
-struct GemvConsts {
-  float4 gamma, beta;
-  float scale = 1.0f, bias = 0.0f;
-  float row_sum = 0.0f;             // FOLD: the row's Σ_c γ_c w_rc (GemvArgs::ln_row_sum)
-  float mean = 0.0f, rstd = 1.0f;   // FOLD: the input's LayerNorm statistics (set by load_input)
-};
-
-__device__ __forceinline__ void load_ln_consts(const GemvArgs& a, GemvConsts& c) {
-  const int i = threadIdx.x * 4;
-  if (a.ln_gamma != nullptr && i < a.k) {
-    c.gamma = *reinterpret_cast<const float4*>(a.ln_gamma + i);
-    c.beta = *reinterpret_cast<const float4*>(a.ln_beta + i);
-  }
-}
-
-template <int ROWS, bool INT8, bool FOLD = false>
-__device__ __forceinline__ void load_row_consts(const GemvArgs& a, int row0, GemvConsts& c) {
-  const int lane = threadIdx.x & 31, row = row0 + lane;
-  if (lane < ROWS && row < a.n) {
-    if constexpr (INT8) c.scale = a.scale[row];
-    c.bias = a.bias != nullptr ? a.bias[row] : 0.0f;
-    if constexpr (FOLD) c.row_sum = a.ln_row_sum[row];
-  }
-}
-
-// Input values i .. i + 3: x + the x_add copies when asked, that sum also stored to x_store by the block
-// whose slice holds it (load_input's first pass, folded or not).
-__device__ __forceinline__ float4 input4(const GemvArgs& a, int i) {
-  float4 v = *reinterpret_cast<const float4*>(a.x + i);
-  if (a.x_add != nullptr) {
-    for (int c = 0; c < a.x_add_copies; ++c) {
-      const float4 t = *reinterpret_cast<const float4*>(a.x_add + c * a.k + i);
-      v.x += t.x;
-      v.y += t.y;
-      v.z += t.z;
-      v.w += t.w;
-    }
-  }
-  if (a.x_store != nullptr && (i / 4) % gridDim.x == blockIdx.x) *reinterpret_cast<float4*>(a.x_store + i) = v;
-  return v;
-}
-
-// The input vector into shared memory (x + x_add when asked; that sum also to x_store, a slice per
-// block), layer-normed when asked (statistics in one pass: the values are O(1) residual-stream
-// activations, so E[x²] - mean² loses nothing that matters in fp32); zero-fills this block's slice of
-// a.zero. c: gamma/beta preloaded when PRELOAD (GemvConsts).
-// FOLD (GemvArgs::ln_row_sum; PRELOAD only): the input times γ goes to shared memory unnormalised and
-// the statistics go to c.mean / c.rstd for the epilogue (row_value): one block barrier, no second pass.
-template <bool INT8, bool PRELOAD, bool FOLD = false>
-__device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* scratch, GemvConsts& c) {
-  if constexpr (FOLD) {
-    static_assert(PRELOAD, "the folded LayerNorm keeps its statistics with the preloaded constants");
-    float sum = 0.0f, sq = 0.0f;
-    for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
-      const float4 v = input4(a, i);
-      sum += (v.x + v.y) + (v.z + v.w);
-      sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
-      const float4 g = i == threadIdx.x * 4 ? c.gamma : *reinterpret_cast<const float4*>(a.ln_gamma + i);
-      *reinterpret_cast<float4*>(xs + xs_at<INT8>(i)) = make_float4(v.x * g.x, v.y * g.y, v.z * g.z, v.w * g.w);
-    }
-    grid_zero_fill<kThreads>(a.zero, a.zero_n);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    sum = warp_sum(sum);
-    sq = warp_sum(sq);
-    if (lane == 0) {
-      scratch[warp] = sum;
-      scratch[32 + warp] = sq;
-    }
-    __syncthreads();  // xs and the warps' partial sums
-    sum = sq = 0.0f;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) {
-      sum += scratch[w];
-      sq += scratch[32 + w];
-    }
-    c.mean = sum / a.k;
-    c.rstd = rsqrtf(fmaxf(sq / a.k - c.mean * c.mean, 0.0f) + a.ln_eps);
-    return;
-  }
-  float sum = 0.0f, sq = 0.0f;
-  for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
-    const float4 v = input4(a, i);
-    *reinterpret_cast<float4*>(xs + xs_at<INT8>(i)) = v;
-    sum += (v.x + v.y) + (v.z + v.w);
-    sq += (v.x * v.x + v.y * v.y) + (v.z * v.z + v.w * v.w);
-  }
-  grid_zero_fill<kThreads>(a.zero, a.zero_n);
-  if (a.ln_gamma != nullptr) {
-    const float2 t = block_sum2(sum, sq, scratch);
-    const float mean = t.x / a.k;
-    const float rstd = rsqrtf(fmaxf(t.y / a.k - mean * mean, 0.0f) + a.ln_eps);
-    for (int i = threadIdx.x * 4; i < a.k; i += kThreads * 4) {
-      float4 v = *reinterpret_cast<float4*>(xs + xs_at<INT8>(i));
-      const bool pre = PRELOAD && i == threadIdx.x * 4;
-      const float4 g = pre ? c.gamma : *reinterpret_cast<const float4*>(a.ln_gamma + i);
-      const float4 b = pre ? c.beta : *reinterpret_cast<const float4*>(a.ln_beta + i);
-      v.x = (v.x - mean) * rstd * g.x + b.x;
-      v.y = (v.y - mean) * rstd * g.y + b.y;
-      v.z = (v.z - mean) * rstd * g.z + b.z;
-      v.w = (v.w - mean) * rstd * g.w + b.w;
-      *reinterpret_cast<float4*>(xs + xs_at<INT8>(i)) = v;
-    }
-  }
-  __syncthreads();
-}
-
-// Loads the weights of rows [row0, row0 + ROWS), chunks [c0, c0 + 32·kUnroll) of this lane.
-template <int ROWS, bool INT8>
-__device__ __forceinline__ void load_group(const GemvArgs& a, int row0, int c0,
-                                           uint4 (&wv)[ROWS][kLoadsInFlight / ROWS]) {
-  constexpr int kUnroll = kLoadsInFlight / ROWS;
-  const int lane = threadIdx.x & 31;
-  const int chunks = a.k / (INT8 ? 16 : 8);
-  const uint4* w = static_cast<const uint4*>(a.w);
-#pragma unroll
-  for (int r = 0; r < ROWS; ++r) {
-    const int row = row0 + r;
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      const int c = c0 + u * 32 + lane;
-      wv[r][u] = row < a.n && c < chunks ? load_weights(w + static_cast<size_t>(row) * chunks + c)
-                                         : make_uint4(0, 0, 0, 0);
-    }
-  }
-}
-
-template <int ROWS, bool INT8>
-__device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoadsInFlight / ROWS], const float* xs, int c0,
-                                          int chunks, float (&acc)[ROWS]) {
-  constexpr int kElems = INT8 ? 16 : 8;
-  constexpr int kUnroll = kLoadsInFlight / ROWS;
-  const int lane = threadIdx.x & 31;
-#pragma unroll
-  for (int u = 0; u < kUnroll; ++u) {
-    const int c = c0 + u * 32 + lane;
-    if (c < chunks) {
-      const float* xc = xs + xs_at<INT8>(c * kElems);
-#pragma unroll
-      for (int r = 0; r < ROWS; ++r) {
-        if constexpr (INT8) {
-          acc[r] += dot16_int8(wv[r][u], xc);
-        } else {
-          acc[r] += dot8_half(wv[r][u], xc);
-        }
-      }
-    }
-  }
-}
-
-// Runs fn(row0, acc) for every row group of this warp: groups g_first, g_first + g_stride, ... (by
-// default the grid's warps in turn). The first group's first weight slice is loaded into registers
-// before the PDL wait, so a decoder GEMV (whose warps hold their whole slice in one pass) has only the
-// input vector left to fetch once its predecessor finishes.
-template <int ROWS, bool INT8, bool PRELOAD, typename Epilogue, bool FOLD = false>
-__device__ __forceinline__ void gemv_body(const GemvArgs& a, float* xs, float* scratch, Epilogue epilogue,
-                                          int g_first = -1, int g_stride = 0) {
-  constexpr int kUnroll = kLoadsInFlight / ROWS;
-  const int warp = threadIdx.x >> 5;
-  const int chunks = a.k / (INT8 ? 16 : 8);
-  const int groups = (a.n + ROWS - 1) / ROWS;
-  int g = g_first >= 0 ? g_first : blockIdx.x * kWarps + warp;
-  if (g_stride <= 0) g_stride = gridDim.x * kWarps;
-  uint4 wv[ROWS][kUnroll];
-  load_group<ROWS, INT8>(a, g * ROWS, 0, wv);
-  GemvConsts consts;
-  if constexpr (PRELOAD) {
-    load_ln_consts(a, consts);
-    load_row_consts<ROWS, INT8, FOLD>(a, g * ROWS, consts);
-  }
-  pdl_launch_dependents();
-  pdl_wait();
-  load_input<INT8, PRELOAD, FOLD>(a, xs, scratch, consts);
-  bool preloaded = true;
-  for (; g < groups; g += g_stride) {
-    const int row0 = g * ROWS;
-    if constexpr (PRELOAD) {
-      if (!preloaded) load_row_consts<ROWS, INT8, FOLD>(a, row0, consts);  // overlaps the sums below
-    }
-    float acc[ROWS];
-#pragma unroll
-    for (int r = 0; r < ROWS; ++r) acc[r] = 0.0f;
-    for (int c0 = 0; c0 < chunks; c0 += 32 * kUnroll) {
-      if (!preloaded) load_group<ROWS, INT8>(a, row0, c0, wv);
-      preloaded = false;
-      fma_group<ROWS, INT8>(wv, xs, c0, chunks, acc);
-    }
-#pragma unroll
-    for (int r = 0; r < ROWS; ++r) acc[r] = warp_sum(acc[r]);
-    epilogue(row0, acc, consts);
-  }
-}
-
-// A row's dot product turned into its value: int8 per-row scale, then bias (shared by every GEMV here).
-// c: the lane's row constants when PRELOAD (gemv_body: lane r holds those of row row0 + r).
-// FOLD: acc is the row's dot with γ ⊙ x, so y = rstd·(acc − mean·Σ_c γ_c w_rc) + bias, where the bias
-// already holds b + W·β (GemvArgs::ln_row_sum).
-template <bool INT8, bool PRELOAD, bool FOLD = false>
-__device__ __forceinline__ float row_value(const GemvArgs& a, int row, float acc, const GemvConsts& c) {
-  if constexpr (FOLD) {
-    if constexpr (INT8) acc *= c.scale;
-    return fmaf(c.rstd, acc - c.mean * c.row_sum, c.bias);
-  }
-  if constexpr (PRELOAD) {
-    if constexpr (INT8) acc *= c.scale;
-    return acc + c.bias;
-  }
-  if constexpr (INT8) acc *= a.scale[row];
-  if (a.bias != nullptr) acc += a.bias[row];
-  return acc;
-}
+using namespace gemv_detail;  // NOLINT(google-build-using-namespace): this file's own building blocks
 
 template <int ROWS, bool INT8, bool PRELOAD, bool FOLD = false>
 __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
@@ -264,78 +44,6 @@ __global__ void __launch_bounds__(kThreads) gemv_kernel(GemvArgs a) {
     }
   };
   gemv_body<ROWS, INT8, PRELOAD, decltype(epilogue), FOLD>(a, xs, scratch, epilogue);
-}
-
-template <int ROWS, bool INT8, bool PRELOAD, bool FOLD = false>
-__global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
-  extern __shared__ float4 smem4[];
-  float* xs = reinterpret_cast<float*>(smem4);
-  __shared__ float scratch[64];
-  __shared__ unsigned long long best_of_warp[kWarps];
-  __shared__ bool last_block;
-  const GemvArgs& a = h.gemv;
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  unsigned long long best = 0;
-  auto epilogue = [&](int row0, const float (&acc)[ROWS], const GemvConsts& pc) {
-#pragma unroll
-    for (int r = 0; r < ROWS; ++r) {
-      const int row = row0 + r;
-      if (lane != r || row >= a.n) continue;
-      const float y = row_value<INT8, PRELOAD, FOLD>(a, row, acc[r], pc);
-      a.out[row] = y;
-      const int id = h.row_ids != nullptr ? h.row_ids[row] : row;
-      bool allowed = !(y != y);  // NaN never wins
-      for (int i = 0; i < h.n_suppressed; ++i) allowed = allowed && h.suppressed[i] != id;
-      if (allowed) {
-        // Ties go to the lower index (torch.argmax takes the first maximum).
-        const unsigned long long key =
-            (static_cast<unsigned long long>(ordered(y)) << 32) | (0xFFFFFFFFu - static_cast<unsigned int>(id));
-        best = key > best ? key : best;
-      }
-    }
-  };
-  gemv_body<ROWS, INT8, PRELOAD, decltype(epilogue), FOLD>(a, xs, scratch, epilogue);
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) {
-    const unsigned long long other = __shfl_xor_sync(0xffffffffu, best, o);
-    best = other > best ? other : best;
-  }
-  if (lane == 0) best_of_warp[warp] = best;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    for (int i = 0; i < kWarps; ++i) best = best_of_warp[i] > best ? best_of_warp[i] : best;
-    atomicMax(&h.control->key, best);
-    __threadfence();
-    const unsigned int done = atomicAdd(&h.control->blocks_done, 1u);
-    last_block = done == gridDim.x - 1;
-  }
-  __syncthreads();
-  if (!last_block) return;
-  __shared__ int next[2];
-  if (threadIdx.x == 0) {
-    __threadfence();
-    DecodeControl* c = h.control;
-    const unsigned long long key = atomicAdd(&c->key, 0ull);
-    const int argmax = key == 0 ? 0 : static_cast<int>(0xFFFFFFFFu - static_cast<unsigned int>(key & 0xFFFFFFFFu));
-    const int step = c->step;
-    const int forced = h.forced[step];
-    const int token = forced >= 0 ? forced : argmax;
-    h.tokens[step + 1] = token;
-    c->step = step + 1;
-    c->key = 0;
-    c->blocks_done = 0;
-    next[0] = token;
-    next[1] = step + 1;
-  }
-  if (h.embed_out == nullptr) return;
-  __syncthreads();
-  // The next step's input: as embed() for token `next[0]` at position `next[1]`.
-  const int token = next[0];
-  const int p = token == h.pad ? h.pad : next[1] + h.pad + 1;
-  const __half* e = reinterpret_cast<const __half*>(h.embed) + static_cast<size_t>(token) * a.k;
-  for (int i = threadIdx.x; i < a.k; i += kThreads) {
-    h.embed_out[i] = __half2float(e[i]) * h.embed_scale + m2m100_position(p, h.pad, i, a.k);
-  }
 }
 
 // The fused FFN (kernels.cuh). Before the PDL wait every thread loads its share of the block's W2ᵀ rows
@@ -622,11 +330,8 @@ void gemv_launch(const GemvArgs& a, int sm_count, cudaStream_t stream, bool pdl)
   }
 }
 
-// The LayerNorm folded into the rows (GemvArgs::ln_row_sum): only with preloaded constants.
-bool ln_folded(const GemvArgs& a) { return a.ln_row_sum != nullptr && a.ln_gamma != nullptr && a.preload; }
 
 }  // namespace
-
 void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl) {
   if (ln_folded(a)) {
     int8 ? gemv_launch<true, true, true>(a, sm_count, stream, pdl)
@@ -639,36 +344,6 @@ void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool 
       gemv_launch<true, kPre>(a, sm_count, stream, pdl);
     } else {
       gemv_launch<false, kPre>(a, sm_count, stream, pdl);
-    }
-  });
-}
-
-void lm_head(const LmHeadArgs& h, bool int8, int sm_count, cudaStream_t stream, bool pdl) {
-  // Two resident blocks per SM (about 100 registers a thread), each warp streaming 4 rows at a time
-  // (fp16) or 8 (int8: a 1024-wide row is 64 chunks, so 4 rows of 4 chunks a lane would leave half the
-  // lanes without loads).
-  const int rows = h.rows_per_warp > 0 ? h.rows_per_warp : int8 ? 8 : 4;
-  const int per_block = kWarps * rows;
-  const int blocks = std::min((h.gemv.n + per_block - 1) / per_block, 2 * sm_count);
-  const size_t smem = xs_bytes(h.gemv.k, int8);
-  if (ln_folded(h.gemv)) {
-    if (int8 && rows == 8) {
-      launch(lm_head_kernel<8, true, true, true>, blocks, kThreads, smem, stream, pdl, h);
-    } else if (int8) {
-      launch(lm_head_kernel<4, true, true, true>, blocks, kThreads, smem, stream, pdl, h);
-    } else {
-      launch(lm_head_kernel<4, false, true, true>, blocks, kThreads, smem, stream, pdl, h);
-    }
-    return;
-  }
-  with_bool(h.gemv.preload, [&](auto preload) {
-    constexpr bool kPre = decltype(preload)::value;
-    if (int8 && rows == 8) {
-      launch(lm_head_kernel<8, true, kPre>, blocks, kThreads, smem, stream, pdl, h);
-    } else if (int8) {
-      launch(lm_head_kernel<4, true, kPre>, blocks, kThreads, smem, stream, pdl, h);
-    } else {
-      launch(lm_head_kernel<4, false, kPre>, blocks, kThreads, smem, stream, pdl, h);
     }
   });
 }

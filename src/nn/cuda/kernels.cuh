@@ -21,7 +21,7 @@ struct DecodeControl {
   int step;                 // decoder tokens consumed so far (position of the current token)
   int src_len;              // encoder length (cross-attention keys)
   unsigned int blocks_done; // LM-head blocks finished this step
-  int pad;
+  int rescored;             // rows recomputed by lm_head_rescore this sentence (diagnostics)
   unsigned long long key;   // running argmax: ordered(logit) << 32 | ~index
 };
 
@@ -66,6 +66,8 @@ struct GemvArgs {
   // rstd in the same pass and returns rstd·(Σ_c γ_c x_c w_rc − mean·ln_row_sum[r]) + bias[r] = the row
   // of LN(x): one block barrier after the input instead of three, no normalising pass.
   const float* ln_row_sum = nullptr;
+  // LM-head screen only (LmHeadArgs::screen): each row's error coefficient (screen_rows).
+  const float* row_err = nullptr;
 };
 
 // LM head: logits[r] = y[r], then a greedy pick over rows not listed in `suppressed`, written through
@@ -89,6 +91,14 @@ struct LmHeadArgs {
   // id of row r; the argmax, its ties (lowest id first) and `suppressed` use those ids, `logits` stays
   // compact. Null: row r is id r.
   const int* row_ids = nullptr;
+  // Exact greedy argmax through an int8 screen (fp16 models, the LayerNorm folded: GemvArgs::ln_row_sum).
+  // With screen, gemv holds an int8 copy of the rows (screen_rows) with gemv.row_err, and this launch
+  // only bounds every logit: with C = rstd·(‖γ ⊙ x‖ + |mean|·gamma_norm) + beta_norm + 1 (≥ ‖LN(x)‖ + 1),
+  // the fp16 row's logit lies within y ± C·row_err[r] of the int8 row's y. It writes the upper bounds
+  // to gemv.out and raises control->key to the best lower bound; lm_head_rescore then recomputes in
+  // fp16 only the rows whose upper bound reaches it and finishes the step as lm_head does.
+  bool screen = false;
+  float gamma_norm = 0.0f, beta_norm = 0.0f;  // ‖γ‖₂, ‖β‖₂ of the LayerNorm before the head
 };
 
 // out[0, d) += W2·act(W1·LN(x) + b1) (+ b2, once), the decoder FFN in one launch: block b computes
@@ -133,6 +143,21 @@ void gemv(const GemvArgs& a, bool int8, int sm_count, cudaStream_t stream, bool 
 // on the calling thread (device_utils.cuh says why).
 void set_launch_carveout(int percent);
 void lm_head(const LmHeadArgs& a, bool int8, int sm_count, cudaStream_t stream, bool pdl);
+// The screen's second half (LmHeadArgs::screen): head.gemv = the fp16 rows with their folded LayerNorm
+// (x = the final hidden state the screen stored, no x_add/x_store), `upper` the screen's bounds. Every
+// row whose upper bound reaches the best lower bound is recomputed exactly (a warp a row) and the best
+// of those, ties to the lower id, is the step's token; then as lm_head's last block (next token, embedding).
+// control->pad counts the rows recomputed (start() zeroes it): diagnostics.
+struct LmRescoreArgs {
+  LmHeadArgs head;
+  const float* upper = nullptr;
+};
+void lm_head_rescore(const LmRescoreArgs& a, int sm_count, cudaStream_t stream, bool pdl);
+// The screen's rows from fp16 rows w16 [n, k] (k a multiple of 32): q, scale as quantize_rows_int8 does
+// from fp32, and err[r] ≥ 1.01·‖w_r − scale_r·q_r‖₂ + 16·(k + 16)·2⁻²⁴·(max(‖w_r‖₂, ‖ŵ_r‖₂) + |bias_r|),
+// the second term covering float rounding in both kernels (bias may be null).
+void screen_rows(const uint16_t* w16, const float* bias, int n, int k, int8_t* q, float* scale, float* err,
+                 cudaStream_t stream);
 
 // Whole greedy decode steps of a pre-LN M2M100/NLLB decoder (decoder head_dim 64, ReLU-style FFN) in
 // one cooperative kernel: every launch boundary of the per-kernel path (98 a step for NLLB-600M, ~3.5 us

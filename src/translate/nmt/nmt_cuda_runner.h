@@ -72,6 +72,12 @@ struct NmtCudaOptions {
                                        // one block barrier after their input instead of three (H100,
                                        // same process: int8 shortlist 8.27 -> 8.04 ms, full 10.72 ->
                                        // 10.49; fp16 full 13.49 -> 13.23, shortlist ±0.01)
+  bool lm_head_screen = true;          // fused path, fp16 weights, full vocabulary, the LayerNorm folded:
+                                       // greedy steps take the LM head's argmax from an int8 copy of its
+                                       // rows that bounds every logit, then recompute in fp16 only the
+                                       // rows whose bound reaches the best (the same token as the fp16
+                                       // head: kernels.cuh LmHeadArgs::screen; GPU memory + vocab × (d + 16)
+                                       // bytes, 266 MB for NLLB-600M); step() reads the plain head
   int decode_carveout = -1;            // shared-memory carveout (percent) of the decode kernels; -1 =
                                        // the driver's choice per kernel
   bool fuse_attention_out = false;  // unfused path: decode attention fused with its output projection
@@ -123,6 +129,10 @@ class NmtCudaRunner {
   // The encoder output of the last encode()/generate() as the decoder reads it ([source_len, d_model],
   // after the final norm for pre-LN models; fp16-rounded, the precision the cross-attention GEMM uses).
   Result<std::vector<float>> encoder_output();
+
+  // Diagnostics: rows the LM-head screen recomputed in fp16 during the last generate()/generate_forced()
+  // (0 without the screen).
+  Result<int> rescored_rows();
 
   const NmtConfig& config() const;
   size_t device_weight_bytes() const;

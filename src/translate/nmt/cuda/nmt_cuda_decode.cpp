@@ -39,6 +39,7 @@ void NmtCudaRunner::Impl::init_fused() {
   }
   ST_CUDA_CHECK(cudaStreamSynchronize(stream));
   if (options.fold_layer_norm && options.preload_constants) init_ln_fold();
+  init_screen();
   if (options.fused_cross == 4) init_fold();
 }
 
@@ -65,6 +66,38 @@ void NmtCudaRunner::Impl::init_ln_fold() {
   for (auto& [l, n] : folds) {
     kern::ln_fold_rows(l->w, l->scale, l->int8, l->n, l->k, n->gamma, n->beta, l->bias, l->ln_sum, l->ln_bias, stream);
   }
+  ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+// The LM-head screen (options.lm_head_screen; kernels.cuh LmHeadArgs::screen): an int8 copy of the fp16
+// head's rows with their error coefficients and their own folded-LayerNorm constants. fp16 weights, the
+// full vocabulary and the folded LayerNorm only (init_ln_fold first).
+void NmtCudaRunner::Impl::init_screen() {
+  const nmt_cuda::DeviceLinear& head = w.lm_head;
+  if (!options.lm_head_screen || head.int8 || shortlisted() || head.ln_sum == nullptr || head.k % 32 != 0) return;
+  lm_screen.n = head.n;
+  lm_screen.k = head.k;
+  lm_screen.int8 = true;
+  lm_screen.w = arena.alloc(static_cast<size_t>(head.n) * head.k);
+  lm_screen.scale = arena.alloc_n<float>(head.n);
+  lm_screen.bias = head.bias;
+  lm_screen.ln_sum = arena.alloc_n<float>(head.n);
+  lm_screen.ln_bias = arena.alloc_n<float>(head.n);
+  lm_err = arena.alloc_n<float>(head.n);
+  ST_CUDA_CHECK(cudaDeviceSynchronize());  // the arena's zero-fills (legacy default stream) first
+  kern::screen_rows(static_cast<const uint16_t*>(head.w), head.bias, head.n, head.k,
+                    static_cast<int8_t*>(lm_screen.w), lm_screen.scale, lm_err, stream);
+  kern::ln_fold_rows(lm_screen.w, lm_screen.scale, true, head.n, head.k, w.decoder_norm.gamma, w.decoder_norm.beta,
+                     head.bias, lm_screen.ln_sum, lm_screen.ln_bias, stream);
+  // ‖γ‖ and ‖β‖ of the final LayerNorm for the bound's C, in double and rounded up.
+  const NmtNorm& n = model->weights->decoder_norm;
+  auto norm_up = [](const nn::FloatTensor& t) {
+    double s = 0.0;
+    for (int64_t i = 0; i < t.numel(); ++i) s += static_cast<double>(t.data[i]) * t.data[i];
+    return std::nextafter(static_cast<float>(std::sqrt(s) * (1.0 + 1e-6)), INFINITY);
+  };
+  lm_gamma_norm = norm_up(n.gamma);
+  lm_beta_norm = norm_up(n.beta);
   ST_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
@@ -523,7 +556,30 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
   h.pad = cf.pad_token_id;
   h.embed_out = xs[0];
   h.rows_per_warp = options.fused_lm_head_rows;
-  kern::lm_head(h, head().int8, sm_count, stream, pdl);
+  if (!screened() || recording_logits) {
+    kern::lm_head(h, head().int8, sm_count, stream, pdl);
+    return;
+  }
+  // The screen (init_screen): the int8 rows bound every logit, then the fp16 rows that may still win are
+  // recomputed from the final hidden state that the screen stores.
+  kern::LmHeadArgs sh = h;
+  sh.gemv = gemv(lm_screen, h.gemv.x, w.decoder_norm, logits);
+  sh.gemv.x_add = ffn_sum;
+  sh.gemv.x_add_copies = copies;
+  sh.gemv.x_store = dec_x;
+  sh.gemv.row_err = lm_err;
+  sh.screen = true;
+  sh.gamma_norm = lm_gamma_norm;
+  sh.beta_norm = lm_beta_norm;
+  kern::lm_head(sh, true, sm_count, stream, pdl);
+  kern::LmRescoreArgs r;
+  r.head = h;
+  r.head.gemv.x = dec_x;
+  r.head.gemv.x_add = nullptr;
+  r.head.gemv.x_add_copies = 1;
+  r.head.gemv.x_store = nullptr;
+  r.upper = logits;
+  kern::lm_head_rescore(r, sm_count, stream, pdl);
 }
 
 }  // namespace stream_tts

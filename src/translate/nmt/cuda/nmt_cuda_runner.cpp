@@ -119,14 +119,15 @@ void NmtCudaRunner::Impl::init() {
   ST_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
-// Runs `steps` decode steps (persistent kernel, or the captured graph of that many steps).
-void NmtCudaRunner::Impl::launch_decode(int steps) {
+// Runs `steps` decode steps (persistent kernel, or the captured graph of that many steps); logits: the
+// graph leaves every logit in `logits` (step()), not the LM-head screen's bounds.
+void NmtCudaRunner::Impl::launch_decode(int steps, bool logits) {
   if (persistent_grid > 0) {
     persistent.steps = steps;
     kern::decode_persistent(persistent, int8, persistent_grid, persistent_max_k, stream);
     return;
   }
-  ST_CUDA_CHECK(cudaGraphLaunch(decode_graph(steps), stream));
+  ST_CUDA_CHECK(cudaGraphLaunch(decode_graph(steps, logits), stream));
 }
 
 // y[rows, l.n] (row stride ldy) = x[rows, l.k] · Wᵀ, fp16 operands.
@@ -218,10 +219,12 @@ cudaGraphExec_t NmtCudaRunner::Impl::encoder_graph(int s) {
   return g;
 }
 
-cudaGraphExec_t NmtCudaRunner::Impl::decode_graph(int steps) {
-  auto it = decode_graphs.find(steps);
+cudaGraphExec_t NmtCudaRunner::Impl::decode_graph(int steps, bool logits) {
+  logits = logits && screened();  // without a screen both graphs would be the same
+  auto it = decode_graphs.find({steps, logits});
   if (it != decode_graphs.end()) return it->second;
   kern::set_launch_carveout(options.decode_carveout);
+  recording_logits = logits;
   cudaGraphExec_t g = nullptr;
   try {
     g = capture([&] {
@@ -229,10 +232,12 @@ cudaGraphExec_t NmtCudaRunner::Impl::decode_graph(int steps) {
     });
   } catch (...) {
     kern::set_launch_carveout(-1);
+    recording_logits = false;
     throw;
   }
   kern::set_launch_carveout(-1);
-  decode_graphs.emplace(steps, g);
+  recording_logits = false;
+  decode_graphs.emplace(std::make_pair(steps, logits), g);
   return g;
 }
 
@@ -373,7 +378,7 @@ Result<const float*> NmtCudaRunner::step(int token) {
     *m.host_token = token;
     ST_CUDA_CHECK(cudaMemcpyAsync(m.tokens() + m.decoder_len, m.host_token, sizeof(int), cudaMemcpyHostToDevice,
                                   m.stream));
-    m.launch_decode(1);
+    m.launch_decode(1, true);
     const int rows = m.shortlisted() ? m.head().n : c.decoder_vocab_size;
     ST_CUDA_CHECK(cudaMemcpyAsync(m.host_logits, m.logits, rows * sizeof(float), cudaMemcpyDeviceToHost, m.stream));
     ST_CUDA_CHECK(cudaStreamSynchronize(m.stream));
@@ -388,6 +393,18 @@ Result<const float*> NmtCudaRunner::step(int token) {
   } catch (const Error& e) {
     return e.status();
   }
+}
+
+Result<int> NmtCudaRunner::rescored_rows() {
+  Impl& m = *impl_;
+  kern::DecodeControl c{};
+  try {
+    ST_CUDA_CHECK(cudaMemcpyAsync(&c, m.control(), sizeof(c), cudaMemcpyDeviceToHost, m.stream));
+    ST_CUDA_CHECK(cudaStreamSynchronize(m.stream));
+  } catch (const Error& e) {
+    return e.status();
+  }
+  return c.rescored;
 }
 
 Result<std::vector<float>> NmtCudaRunner::decoder_hidden() {

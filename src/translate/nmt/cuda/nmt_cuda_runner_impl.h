@@ -74,7 +74,8 @@ struct NmtCudaRunner::Impl {
   int* host_ctl = nullptr;       // pinned mirror of the control area
   float* host_logits = nullptr;  // pinned
   int* host_token = nullptr;     // pinned
-  std::map<int, cudaGraphExec_t> encoder_graphs, decode_graphs;
+  std::map<int, cudaGraphExec_t> encoder_graphs;
+  std::map<std::pair<int, bool>, cudaGraphExec_t> decode_graphs;  // (steps, recording_logits)
   // Vocabulary shortlist (options.shortlist, nmt_cuda_shortlist.cpp): lm_compact = the listed rows of
   // the LM head, then shortlist_slots rows that start() fills with the sentence's source ids the list
   // lacks (the rest repeat a listed id); row_ids [rows] = the full id of each row, host_row_ids its
@@ -85,6 +86,14 @@ struct NmtCudaRunner::Impl {
   std::vector<int> host_row_ids;
   int* host_slots = nullptr;
   std::vector<float> step_logits;  // step(): the compact logits scattered over the vocabulary
+  // LM-head screen (options.lm_head_screen, init_screen): int8 rows of the fp16 head with their
+  // folded-LayerNorm constants and error coefficients (lm_err); the greedy decode graphs bound every
+  // logit through them and recompute in fp16 only the rows that may win. Graphs recorded for step(),
+  // which returns every logit, use the plain head (recording_logits).
+  nmt_cuda::DeviceLinear lm_screen;
+  float* lm_err = nullptr;
+  float lm_gamma_norm = 0.0f, lm_beta_norm = 0.0f;
+  bool recording_logits = false;
   // Persistent decode kernel (0 blocks = not used).
   int persistent_grid = 0, persistent_max_k = 0;
   kern::PersistentDecodeArgs persistent;
@@ -100,6 +109,7 @@ struct NmtCudaRunner::Impl {
   bool shortlisted() const { return shortlist_base > 0; }
   const nmt_cuda::DeviceLinear& head() const { return shortlisted() ? lm_compact : w.lm_head; }
   const int* head_row_ids() const { return shortlisted() ? row_ids : nullptr; }
+  bool screened() const { return lm_screen.w != nullptr; }
 
   ~Impl() {
     for (auto& [n, g] : encoder_graphs) cudaGraphExecDestroy(g);
@@ -115,6 +125,7 @@ struct NmtCudaRunner::Impl {
   void init();
   void init_fused();
   void init_ln_fold();
+  void init_screen();
   void init_fold();
   void record_fold(int s);
   void record_slot_rows();
@@ -122,13 +133,13 @@ struct NmtCudaRunner::Impl {
   void init_persistent(int ffn);
   void init_shortlist();
   void fill_slots(const std::vector<int>& source_ids);
-  void launch_decode(int steps);
+  void launch_decode(int steps, bool logits = false);
   void gemm(const nmt_cuda::DeviceLinear& l, const uint16_t* x, int rows, float* y, int ldy);
   void record_encoder(int s);
   void record_step(bool first);
   void record_step_fused(bool first);
   cudaGraphExec_t encoder_graph(int s);
-  cudaGraphExec_t decode_graph(int steps);
+  cudaGraphExec_t decode_graph(int steps, bool logits);
   Status check_source(const std::vector<int>& source_ids) const;
   void start(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step, int forced_eos);
   std::vector<int> fetch_tokens(int first, int n);
