@@ -59,7 +59,8 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // (fold_layer_norm off, the default until 2026-11-28); 268435456 = the encoder's self-attention a block
 // per (head, token) (encoder_warp_attention off, the default until 2026-11-28); 536870912 = the fp16
 // LM head read whole (lm_head_screen off, the default until 2026-11-28b) instead of through its int8
-// screen. 0 = the runner's defaults.
+// screen; 1073741824 = a sentence as two copies, two graph launches and a copy back (sentence_graph off,
+// the default until 2026-11-28b) instead of one graph. 0 = the runner's defaults.
 void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, long long flags,
                               const int* shortlist, int n_shortlist);
 
@@ -94,6 +95,7 @@ void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, in
     if ((flags & 134217728) != 0) o.fold_layer_norm = !o.fold_layer_norm;
     if ((flags & 268435456) != 0) o.encoder_warp_attention = !o.encoder_warp_attention;
     if ((flags & 536870912) != 0) o.lm_head_screen = !o.lm_head_screen;
+    if ((flags & 1073741824) != 0) o.sentence_graph = !o.sentence_graph;
     if ((flags & 2048) != 0) o.decode_carveout = 100;
     if ((flags & 4096) != 0) o.decode_carveout = 50;
     o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;

@@ -48,6 +48,7 @@ UNFOLDED, FOLD_X_PER_WARP, ONE_COPY = 2097152, 4194304, 8388608
 LN_UNFOLDED, ENCODER_WMMA, ENCODER_BLOCK_ATTENTION = 134217728, 1, 268435456
 W2_SHARED = 512  # the FFN's W2 rows through shared memory (with the folded LayerNorm since 2026-11-28)
 LM_FULL = 536870912  # the fp16 LM head read whole instead of through its int8 screen (default since 2026-11-28b)
+TWO_GRAPHS = 1073741824  # a sentence as two graph launches and three copies instead of one graph (2026-11-28b)
 
 
 def log(*a):
@@ -246,7 +247,8 @@ def cmd_smoke(a):
                                                   (1, False, False, ENCODER_WMMA),
                                                   (1, False, False, ENCODER_BLOCK_ATTENTION),
                                                   (1, False, False, W2_SHARED),
-                                                  (1, False, False, LM_FULL), (0, False, False, LM_FULL)):
+                                                  (1, False, False, LM_FULL), (0, False, False, LM_FULL),
+                                                  (1, False, False, TWO_GRAPHS)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
@@ -396,7 +398,8 @@ def cmd_parity(a):
                "ours_fp16_encoder_block_attn": ours.open(m, 0, 1, 64, 64, variant=ENCODER_BLOCK_ATTENTION),
                "ours_int8_w2_shared": ours.open(m, 1, 1, 64, 64, variant=W2_SHARED),
                "ours_fp16_w2_shared": ours.open(m, 0, 1, 64, 64, variant=W2_SHARED),
-               "ours_fp16_lm_full": ours.open(m, 0, 1, 64, 64, variant=LM_FULL)}
+               "ours_fp16_lm_full": ours.open(m, 0, 1, 64, 64, variant=LM_FULL),
+               "ours_int8_two_graphs": ours.open(m, 1, 1, 64, 64, variant=TWO_GRAPHS)}
     # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
     sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
     shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),

@@ -78,6 +78,9 @@ struct NmtCudaOptions {
                                        // rows whose bound reaches the best (the same token as the fp16
                                        // head: kernels.cuh LmHeadArgs::screen; GPU memory + vocab × (d + 16)
                                        // bytes, 266 MB for NLLB-600M); step() reads the plain head
+  bool sentence_graph = true;          // generate()/generate_forced(): a sentence's set-up copies, its
+                                       // encoder, its first steps_per_launch steps (all its steps in
+                                       // generate_forced) and the copy of their tokens in one graph launch
   int decode_carveout = -1;            // shared-memory carveout (percent) of the decode kernels; -1 =
                                        // the driver's choice per kernel
   bool fuse_attention_out = false;  // unfused path: decode attention fused with its output projection

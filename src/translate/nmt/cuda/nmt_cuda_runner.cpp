@@ -261,9 +261,10 @@ Status NmtCudaRunner::Impl::check_source(const std::vector<int>& source_ids) con
   return Status::ok();
 }
 
-// Writes the sentence setup (control, source, forced tokens, start token), then runs the encoder.
-void NmtCudaRunner::Impl::start(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step,
-                                int forced_eos) {
+// The sentence setup in host memory (control, source, forced tokens, start token; the shortlist's slot
+// ids): what copy_in() sends to the device.
+void NmtCudaRunner::Impl::prepare(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step,
+                                  int forced_eos) {
   const int s = static_cast<int>(source_ids.size());
   std::memset(host_ctl, 0, ctl_ints() * sizeof(int));
   auto* hc = reinterpret_cast<kern::DecodeControl*>(host_ctl);
@@ -274,16 +275,69 @@ void NmtCudaRunner::Impl::start(const std::vector<int>& source_ids, int forced_b
   if (forced_eos_step >= 0 && forced_eos_step < cap) f[forced_eos_step] = forced_eos;
   if (forced_bos >= 0) f[0] = forced_bos;
   host_ctl[kControlInts + max_src + cap] = c().decoder_start_token_id;
-  ST_CUDA_CHECK(cudaMemcpyAsync(ctl, host_ctl, ctl_ints() * sizeof(int), cudaMemcpyHostToDevice, stream));
   fill_slots(source_ids);
-  ST_CUDA_CHECK(cudaGraphLaunch(encoder_graph(s), stream));
   source_len = s;
   decoder_len = 0;
 }
 
+// The pinned host copies of prepare() to the device, on the stream (also inside a captured graph).
+void NmtCudaRunner::Impl::copy_in() {
+  ST_CUDA_CHECK(cudaMemcpyAsync(ctl, host_ctl, ctl_ints() * sizeof(int), cudaMemcpyHostToDevice, stream));
+  if (shortlisted()) {
+    ST_CUDA_CHECK(cudaMemcpyAsync(row_ids + shortlist_base, host_slots, shortlist_slots * sizeof(int),
+                                  cudaMemcpyHostToDevice, stream));
+  }
+}
+
+// Sets up a sentence and runs its encoder (the decode graphs follow).
+void NmtCudaRunner::Impl::start(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step,
+                                int forced_eos) {
+  prepare(source_ids, forced_bos, forced_eos_step, forced_eos);
+  copy_in();
+  ST_CUDA_CHECK(cudaGraphLaunch(encoder_graph(source_len), stream));
+}
+
+// A whole first launch of a sentence as one graph (options.sentence_graph): copy_in(), the encoder,
+// `steps` decode steps and the copy of tokens [0, steps] back to host_ctl, so that a sentence costs one
+// graph launch and one synchronisation instead of two copies, two launches, a copy and a synchronisation.
+cudaGraphExec_t NmtCudaRunner::Impl::sentence_graph(int s, int steps) {
+  auto it = sentence_graphs.find({s, steps});
+  if (it != sentence_graphs.end()) return it->second;
+  cudaGraphExec_t g = capture([&] {
+    copy_in();
+    record_encoder(s);
+    kern::set_launch_carveout(options.decode_carveout);
+    try {
+      for (int i = 0; i < steps; ++i) record_step(i == 0);
+    } catch (...) {
+      kern::set_launch_carveout(-1);
+      throw;
+    }
+    kern::set_launch_carveout(-1);
+    ST_CUDA_CHECK(cudaMemcpyAsync(host_tokens(), tokens(), (steps + 1) * sizeof(int), cudaMemcpyDeviceToHost, stream));
+  });
+  sentence_graphs.emplace(std::make_pair(s, steps), g);
+  return g;
+}
+
+// Sets up a sentence and runs its encoder and first `steps` decode steps; tokens [0, steps] are then in
+// host_tokens() (the stream synchronised).
+void NmtCudaRunner::Impl::run_sentence(const std::vector<int>& source_ids, int steps, int forced_bos,
+                                       int forced_eos_step, int forced_eos) {
+  if (options.sentence_graph && persistent_grid == 0) {
+    prepare(source_ids, forced_bos, forced_eos_step, forced_eos);
+    ST_CUDA_CHECK(cudaGraphLaunch(sentence_graph(source_len, steps), stream));
+    ST_CUDA_CHECK(cudaStreamSynchronize(stream));
+    return;
+  }
+  start(source_ids, forced_bos, forced_eos_step, forced_eos);
+  launch_decode(steps);
+  fetch_tokens(0, steps + 1);
+}
+
 // Copies tokens[first, first + n) to the host and waits.
 std::vector<int> NmtCudaRunner::Impl::fetch_tokens(int first, int n) {
-  int* host = host_ctl + kControlInts + max_src + cap;
+  int* host = host_tokens();
   ST_CUDA_CHECK(cudaMemcpyAsync(host + first, tokens() + first, n * sizeof(int), cudaMemcpyDeviceToHost, stream));
   ST_CUDA_CHECK(cudaStreamSynchronize(stream));
   return std::vector<int>(host + first, host + first + n);
@@ -320,14 +374,21 @@ Result<std::vector<int>> NmtCudaRunner::generate(const std::vector<int>& source_
   try {
     // generate()'s processors: step i chooses token i + 1 (cur_len = i + 1); BOS at cur_len 1 wins.
     const int eos_step = c.forced_eos_token_id ? max_length - 2 : -1;
-    m.start(source_ids, options.forced_bos.value_or(-1), eos_step, c.forced_eos_token_id.value_or(-1));
     std::vector<int> seq = {c.decoder_start_token_id};
     const int chunk = std::max(1, m.options.steps_per_launch);
     while (static_cast<int>(seq.size()) < max_length) {
       if (stop.stop_requested()) return Status(StatusCode::kCancelled, "translation cancelled");
       const int first = static_cast<int>(seq.size());
-      m.launch_decode(chunk);
-      for (int token : m.fetch_tokens(first, chunk)) {
+      std::vector<int> got;
+      if (first == 1) {  // the sentence's first launch: set-up, encoder and the first chunk of steps
+        m.run_sentence(source_ids, chunk, options.forced_bos.value_or(-1), eos_step,
+                       c.forced_eos_token_id.value_or(-1));
+        got.assign(m.host_tokens() + 1, m.host_tokens() + 1 + chunk);
+      } else {
+        m.launch_decode(chunk);
+        got = m.fetch_tokens(first, chunk);
+      }
+      for (int token : got) {
         seq.push_back(token);
         if (token == c.eos_token_id || static_cast<int>(seq.size()) >= max_length) return seq;
       }
@@ -344,9 +405,8 @@ Result<std::vector<int>> NmtCudaRunner::generate_forced(const std::vector<int>& 
   if (Status s = m.check_source(source_ids); !s) return s;
   if (tokens < 1 || tokens > m.step_capacity) return Status(StatusCode::kInvalidArgument, "bad token count");
   try {
-    m.start(source_ids, forced_bos, -1, -1);
-    m.launch_decode(tokens);
-    return m.fetch_tokens(0, tokens + 1);
+    m.run_sentence(source_ids, tokens, forced_bos, -1, -1);
+    return std::vector<int>(m.host_tokens(), m.host_tokens() + tokens + 1);
   } catch (const Error& e) {
     return e.status();
   }

@@ -76,6 +76,7 @@ struct NmtCudaRunner::Impl {
   int* host_token = nullptr;     // pinned
   std::map<int, cudaGraphExec_t> encoder_graphs;
   std::map<std::pair<int, bool>, cudaGraphExec_t> decode_graphs;  // (steps, recording_logits)
+  std::map<std::pair<int, int>, cudaGraphExec_t> sentence_graphs;  // (source length, steps)
   // Vocabulary shortlist (options.shortlist, nmt_cuda_shortlist.cpp): lm_compact = the listed rows of
   // the LM head, then shortlist_slots rows that start() fills with the sentence's source ids the list
   // lacks (the rest repeat a listed id); row_ids [rows] = the full id of each row, host_row_ids its
@@ -104,6 +105,7 @@ struct NmtCudaRunner::Impl {
   int* src_ids() const { return ctl + nmt_cuda::kControlInts; }
   int* forced() const { return ctl + nmt_cuda::kControlInts + max_src; }
   int* tokens() const { return ctl + nmt_cuda::kControlInts + max_src + cap; }
+  int* host_tokens() const { return host_ctl + nmt_cuda::kControlInts + max_src + cap; }
 
   const NmtConfig& c() const { return model->config; }
   bool shortlisted() const { return shortlist_base > 0; }
@@ -114,6 +116,7 @@ struct NmtCudaRunner::Impl {
   ~Impl() {
     for (auto& [n, g] : encoder_graphs) cudaGraphExecDestroy(g);
     for (auto& [n, g] : decode_graphs) cudaGraphExecDestroy(g);
+    for (auto& [n, g] : sentence_graphs) cudaGraphExecDestroy(g);
     if (cublas != nullptr) cublasDestroy(cublas);
     if (host_ctl != nullptr) cudaFreeHost(host_ctl);
     if (host_logits != nullptr) cudaFreeHost(host_logits);
@@ -141,7 +144,12 @@ struct NmtCudaRunner::Impl {
   cudaGraphExec_t encoder_graph(int s);
   cudaGraphExec_t decode_graph(int steps, bool logits);
   Status check_source(const std::vector<int>& source_ids) const;
+  void prepare(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step, int forced_eos);
+  void copy_in();
   void start(const std::vector<int>& source_ids, int forced_bos, int forced_eos_step, int forced_eos);
+  cudaGraphExec_t sentence_graph(int s, int steps);
+  void run_sentence(const std::vector<int>& source_ids, int steps, int forced_bos, int forced_eos_step,
+                    int forced_eos);
   std::vector<int> fetch_tokens(int first, int n);
 
   template <typename Record>

@@ -70,9 +70,9 @@ void NmtCudaRunner::Impl::gather_compact_rows(int first, int count) {
 }
 
 // Slot rows = the sentence's source ids that the shortlist lacks (each once), the rest repeat the
-// first listed id (same logit and id as that row: no effect on the argmax). Their ids are copied here,
-// before the encoder graph, whose first kernel gathers the rows (record_slot_rows); host_slots is free
-// again because every sentence ends with a synchronisation.
+// first listed id (same logit and id as that row: no effect on the argmax). Their ids go to host_slots
+// here; copy_in() copies them before the encoder, whose first kernel gathers the rows
+// (record_slot_rows). host_slots is free again because every sentence ends with a synchronisation.
 void NmtCudaRunner::Impl::fill_slots(const std::vector<int>& source_ids) {
   if (!shortlisted()) return;
   const std::vector<int>& ids = options.shortlist;
@@ -80,8 +80,6 @@ void NmtCudaRunner::Impl::fill_slots(const std::vector<int>& source_ids) {
   extra.resize(shortlist_slots, ids.front());  // source_len <= max_src = shortlist_slots
   std::copy(extra.begin(), extra.end(), host_slots);
   std::copy(extra.begin(), extra.end(), host_row_ids.begin() + shortlist_base);
-  ST_CUDA_CHECK(cudaMemcpyAsync(row_ids + shortlist_base, host_slots, shortlist_slots * sizeof(int),
-                                cudaMemcpyHostToDevice, stream));
 }
 
 // The slot rows of the compact LM head (weights, scales, bias, the folded LayerNorm's constants) from
