@@ -60,7 +60,8 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // per (head, token) (encoder_warp_attention off, the default until 2026-11-28); 536870912 = the fp16
 // LM head read whole (lm_head_screen off, the default until 2026-11-28b) instead of through its int8
 // screen; 1073741824 = a sentence as two copies, two graph launches and a copy back (sentence_graph off,
-// the default until 2026-11-28b) instead of one graph. 0 = the runner's defaults.
+// the default until 2026-11-28b) instead of one graph; 2147483648 = the last layer's FFN with W2 in shared
+// memory (last_ffn_shared_w2). 0 = the runner's defaults.
 void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, long long flags,
                               const int* shortlist, int n_shortlist);
 
@@ -96,6 +97,7 @@ void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, in
     if ((flags & 268435456) != 0) o.encoder_warp_attention = !o.encoder_warp_attention;
     if ((flags & 536870912) != 0) o.lm_head_screen = !o.lm_head_screen;
     if ((flags & 1073741824) != 0) o.sentence_graph = !o.sentence_graph;
+    if ((flags & 2147483648LL) != 0) o.last_ffn_shared_w2 = !o.last_ffn_shared_w2;
     if ((flags & 2048) != 0) o.decode_carveout = 100;
     if ((flags & 4096) != 0) o.decode_carveout = 50;
     o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;

@@ -49,6 +49,7 @@ LN_UNFOLDED, ENCODER_WMMA, ENCODER_BLOCK_ATTENTION = 134217728, 1, 268435456
 W2_SHARED = 512  # the FFN's W2 rows through shared memory (with the folded LayerNorm since 2026-11-28)
 LM_FULL = 536870912  # the fp16 LM head read whole instead of through its int8 screen (default since 2026-11-28b)
 TWO_GRAPHS = 1073741824  # a sentence as two graph launches and three copies instead of one graph (2026-11-28b)
+LAST_W2_SHARED = 2147483648  # the last layer's FFN with W2 in shared memory (last_ffn_shared_w2)
 
 
 def log(*a):
@@ -248,7 +249,7 @@ def cmd_smoke(a):
                                                   (1, False, False, ENCODER_BLOCK_ATTENTION),
                                                   (1, False, False, W2_SHARED),
                                                   (1, False, False, LM_FULL), (0, False, False, LM_FULL),
-                                                  (1, False, False, TWO_GRAPHS)):
+                                                  (1, False, False, TWO_GRAPHS), (1, False, False, LAST_W2_SHARED)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)

@@ -45,6 +45,9 @@ struct NmtCudaOptions {
                                        // cross-attention (H200, int8 shortlist: with it block 8.13 vs
                                        // warp 8.28 ms; without it warp 12.7 vs block 13.6; NOTES.md)
   bool fused_ffn_shared_w2 = false;    // fused path: the FFN's W2 rows via shared memory, not registers
+  bool last_ffn_shared_w2 = false;     // fused path: the same for the last layer's FFN only (at most 128
+                                       // registers a thread, so that the LM head's blocks fit beside it
+                                       // and load their rows before it ends)
   int fused_lm_head_rows = 0;          // fused path: LM-head rows per warp (0: 4 fp16, 8 int8)
   int fused_cross = 4;                 // fused path, the cross-attention: 4 = folded into each sentence's
                                        // encoder output (no W_q/W_o in a step, one launch a layer:

@@ -532,7 +532,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     f.act = to_act(cf.activation);
     f.out = ffn_sum;
     f.out_copies = copies;
-    f.w2_shared = options.fused_ffn_shared_w2;
+    f.w2_shared = options.fused_ffn_shared_w2 || (options.last_ffn_shared_w2 && l == layers - 1);
     f.preload = options.preload_constants;
     if (cross1) {
       f.x_add = cross_sum;
