@@ -15,6 +15,7 @@
 
 #include "nn/cuda/decode_attention.cuh"
 #include "nn/cuda/device_utils.cuh"
+#include "nn/cuda/gemv_body.cuh"
 #include "nn/cuda/gemv_math.cuh"
 
 namespace stream_tts::nn::cuda {
@@ -168,47 +169,6 @@ __device__ __forceinline__ void prefetch_layer(const DecodeLayer& L, bool int8) 
   for (int i = 0; i < 6; ++i) prefetch_rows(*linears[i], g * linears[i]->rows, linears[i]->rows, int8);
 }
 
-template <int ROWS, bool INT8>
-__device__ __forceinline__ void load_group(const DecodeLinear& l, int row0, int c0, uint4 (&wv)[ROWS][kLoads / ROWS]) {
-  constexpr int kUnroll = kLoads / ROWS;
-  const int lane = threadIdx.x & 31;
-  const int chunks = l.k / (INT8 ? 16 : 8);
-  const uint4* w = static_cast<const uint4*>(l.w);
-#pragma unroll
-  for (int r = 0; r < ROWS; ++r) {
-    const int row = row0 + r;
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      const int c = c0 + u * 32 + lane;
-      wv[r][u] = row < l.n && c < chunks ? load_weights(w + static_cast<size_t>(row) * chunks + c)
-                                         : make_uint4(0, 0, 0, 0);
-    }
-  }
-}
-
-template <int ROWS, bool INT8>
-__device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoads / ROWS], const float* xs, int c0, int chunks,
-                                          float (&acc)[ROWS]) {
-  constexpr int kElems = INT8 ? 16 : 8;
-  constexpr int kUnroll = kLoads / ROWS;
-  const int lane = threadIdx.x & 31;
-#pragma unroll
-  for (int u = 0; u < kUnroll; ++u) {
-    const int c = c0 + u * 32 + lane;
-    if (c < chunks) {
-      const float* xc = xs + c * kElems;
-#pragma unroll
-      for (int r = 0; r < ROWS; ++r) {
-        if constexpr (INT8) {
-          acc[r] += dot16_int8(wv[r][u], xc);
-        } else {
-          acc[r] += dot8_half(wv[r][u], xc);
-        }
-      }
-    }
-  }
-}
-
 // One GEMV phase: preload this warp's first weight slice, wait at the grid barrier, run `before` (every
 // block, uniformly), build the input, then epilogue(row, y) for every row with y = W[row]·in (int8
 // scale applied, bias not). Blocks without rows skip the input.
@@ -225,7 +185,7 @@ __device__ __forceinline__ void gemv_phase(const PersistentDecodeArgs& a, const 
   const int total = gridDim.x * kWarps;
   int g = blockIdx.x * kWarps + warp;
   uint4 wv[ROWS][kUnroll];
-  if (g < groups) load_group<ROWS, INT8>(l, g * ROWS, 0, wv);
+  if (g < groups) gemv_detail::load_group<ROWS, INT8, kLoads>(l, g * ROWS, 0, wv);
   if (lane == 0) {
     for (int i = 1; i <= ahead; ++i) prefetch_rows(l, (g + i * total) * ROWS, ROWS, INT8);
   }
@@ -241,9 +201,9 @@ __device__ __forceinline__ void gemv_phase(const PersistentDecodeArgs& a, const 
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) acc[r] = 0.0f;
     for (int c0 = 0; c0 < chunks; c0 += 32 * kUnroll) {
-      if (!preloaded) load_group<ROWS, INT8>(l, row0, c0, wv);
+      if (!preloaded) gemv_detail::load_group<ROWS, INT8, kLoads>(l, row0, c0, wv);
       preloaded = false;
-      fma_group<ROWS, INT8>(wv, xs, c0, chunks, acc);
+      gemv_detail::fma_group<ROWS, INT8, kLoads, false>(wv, xs, c0, chunks, acc);
     }
 #pragma unroll
     for (int r = 0; r < ROWS; ++r) acc[r] = warp_sum(acc[r]);

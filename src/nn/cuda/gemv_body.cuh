@@ -139,11 +139,12 @@ __device__ __forceinline__ void load_input(const GemvArgs& a, float* xs, float* 
   __syncthreads();
 }
 
-// Loads the weights of rows [row0, row0 + ROWS), chunks [c0, c0 + 32·kUnroll) of this lane.
-template <int ROWS, bool INT8>
-__device__ __forceinline__ void load_group(const GemvArgs& a, int row0, int c0,
-                                           uint4 (&wv)[ROWS][kLoadsInFlight / ROWS]) {
-  constexpr int kUnroll = kLoadsInFlight / ROWS;
+// Loads the weights of rows [row0, row0 + ROWS), chunks [c0, c0 + 32·kUnroll) of this lane. Rows: any
+// struct with the matrix's w, n and k (GemvArgs here, DecodeLinear in decode_persistent.cu, which keeps
+// LOADS = 8 loads in flight a lane).
+template <int ROWS, bool INT8, int LOADS = kLoadsInFlight, typename Rows>
+__device__ __forceinline__ void load_group(const Rows& a, int row0, int c0, uint4 (&wv)[ROWS][LOADS / ROWS]) {
+  constexpr int kUnroll = LOADS / ROWS;
   const int lane = threadIdx.x & 31;
   const int chunks = a.k / (INT8 ? 16 : 8);
   const uint4* w = static_cast<const uint4*>(a.w);
@@ -159,17 +160,19 @@ __device__ __forceinline__ void load_group(const GemvArgs& a, int row0, int c0,
   }
 }
 
-template <int ROWS, bool INT8>
-__device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][kLoadsInFlight / ROWS], const float* xs, int c0,
-                                          int chunks, float (&acc)[ROWS]) {
+// The dot products of a loaded group with the input xs: padded against bank conflicts (xs_at, the
+// GEMVs here) or plain (PADDED false: decode_persistent.cu).
+template <int ROWS, bool INT8, int LOADS = kLoadsInFlight, bool PADDED = true>
+__device__ __forceinline__ void fma_group(const uint4 (&wv)[ROWS][LOADS / ROWS], const float* xs, int c0, int chunks,
+                                          float (&acc)[ROWS]) {
   constexpr int kElems = INT8 ? 16 : 8;
-  constexpr int kUnroll = kLoadsInFlight / ROWS;
+  constexpr int kUnroll = LOADS / ROWS;
   const int lane = threadIdx.x & 31;
 #pragma unroll
   for (int u = 0; u < kUnroll; ++u) {
     const int c = c0 + u * 32 + lane;
     if (c < chunks) {
-      const float* xc = xs + xs_at<INT8>(c * kElems);
+      const float* xc = xs + (PADDED ? xs_at<INT8>(c * kElems) : c * kElems);
 #pragma unroll
       for (int r = 0; r < ROWS; ++r) {
         if constexpr (INT8) {

@@ -115,6 +115,8 @@ __global__ void __launch_bounds__(kThreads) lm_head_kernel(LmHeadArgs h) {
         a.out[row] = y;
       }
       const int id = h.row_ids != nullptr ? h.row_ids[row] : row;
+      // The same test and key as suppressed_id() and argmax_key(), written out: through those helpers
+      // ptxas spilled 8 bytes in the int8 head (2026-11-28b), whose code this form keeps as it was.
       bool allowed = !(y != y);  // NaN never wins
       for (int i = 0; i < h.n_suppressed; ++i) allowed = allowed && h.suppressed[i] != id;
       if (allowed) {

@@ -540,12 +540,18 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
     }
     kern::ffn_fused(f, L.fc1.int8, stream, pdl);
   }
+  // The LM head's rows (the head, or its int8 screen) over x + the FFN's sums, that input stored as the
+  // final hidden state (decoder_hidden(), and the screen's rescoring).
+  auto head_gemv = [&](const DeviceLinear& rows) {
+    kern::GemvArgs g = gemv(rows, cross1 ? xs[0] : xs[layers % 2], w.decoder_norm, logits);
+    g.x_add = ffn_sum;
+    g.x_add_copies = copies;
+    g.x_store = dec_x;
+    return g;
+  };
   kern::LmHeadArgs h;
-  h.gemv = gemv(head(), cross1 ? xs[0] : xs[layers % 2], w.decoder_norm, logits);
+  h.gemv = head_gemv(head());
   h.row_ids = head_row_ids();
-  h.gemv.x_add = ffn_sum;
-  h.gemv.x_add_copies = copies;
-  h.gemv.x_store = dec_x;  // the final hidden state, for decoder_hidden()
   h.control = control();
   h.forced = forced();
   h.tokens = tokens();
@@ -563,10 +569,7 @@ void NmtCudaRunner::Impl::record_step_fused(bool first) {
   // The screen (init_screen): the int8 rows bound every logit, then the fp16 rows that may still win are
   // recomputed from the final hidden state that the screen stores.
   kern::LmHeadArgs sh = h;
-  sh.gemv = gemv(lm_screen, h.gemv.x, w.decoder_norm, logits);
-  sh.gemv.x_add = ffn_sum;
-  sh.gemv.x_add_copies = copies;
-  sh.gemv.x_store = dec_x;
+  sh.gemv = head_gemv(lm_screen);
   sh.gemv.row_err = lm_err;
   sh.screen = true;
   sh.gamma_norm = lm_gamma_norm;

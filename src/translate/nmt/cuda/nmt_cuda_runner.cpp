@@ -219,23 +219,30 @@ cudaGraphExec_t NmtCudaRunner::Impl::encoder_graph(int s) {
   return g;
 }
 
+// Records `steps` decode steps (the first embeds its token), their kernels with the decode carveout.
+void NmtCudaRunner::Impl::record_steps(int steps) {
+  kern::set_launch_carveout(options.decode_carveout);
+  try {
+    for (int i = 0; i < steps; ++i) record_step(i == 0);
+  } catch (...) {
+    kern::set_launch_carveout(-1);
+    throw;
+  }
+  kern::set_launch_carveout(-1);
+}
+
 cudaGraphExec_t NmtCudaRunner::Impl::decode_graph(int steps, bool logits) {
   logits = logits && screened();  // without a screen both graphs would be the same
   auto it = decode_graphs.find({steps, logits});
   if (it != decode_graphs.end()) return it->second;
-  kern::set_launch_carveout(options.decode_carveout);
   recording_logits = logits;
   cudaGraphExec_t g = nullptr;
   try {
-    g = capture([&] {
-      for (int i = 0; i < steps; ++i) record_step(i == 0);
-    });
+    g = capture([&] { record_steps(steps); });
   } catch (...) {
-    kern::set_launch_carveout(-1);
     recording_logits = false;
     throw;
   }
-  kern::set_launch_carveout(-1);
   recording_logits = false;
   decode_graphs.emplace(std::make_pair(steps, logits), g);
   return g;
@@ -306,14 +313,7 @@ cudaGraphExec_t NmtCudaRunner::Impl::sentence_graph(int s, int steps) {
   cudaGraphExec_t g = capture([&] {
     copy_in();
     record_encoder(s);
-    kern::set_launch_carveout(options.decode_carveout);
-    try {
-      for (int i = 0; i < steps; ++i) record_step(i == 0);
-    } catch (...) {
-      kern::set_launch_carveout(-1);
-      throw;
-    }
-    kern::set_launch_carveout(-1);
+    record_steps(steps);
     ST_CUDA_CHECK(cudaMemcpyAsync(host_tokens(), tokens(), (steps + 1) * sizeof(int), cudaMemcpyDeviceToHost, stream));
   });
   sentence_graphs.emplace(std::make_pair(s, steps), g);

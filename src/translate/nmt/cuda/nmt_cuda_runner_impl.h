@@ -141,6 +141,7 @@ struct NmtCudaRunner::Impl {
   void record_encoder(int s);
   void record_step(bool first);
   void record_step_fused(bool first);
+  void record_steps(int steps);
   cudaGraphExec_t encoder_graph(int s);
   cudaGraphExec_t decode_graph(int steps, bool logits);
   Status check_source(const std::vector<int>& source_ids) const;

@@ -83,7 +83,7 @@ void NmtCudaRunner::Impl::fill_slots(const std::vector<int>& source_ids) {
 }
 
 // The slot rows of the compact LM head (weights, scales, bias, the folded LayerNorm's constants) from
-// the full one, in one launch at the start of the encoder graph (fill_slots copied their ids). Five
+// the full one, in one launch at the start of the encoder graph (copy_in() copied their ids). Five
 // separate gathers before the graph took 0.05 ms a sentence on an H100 (2026-11-28).
 void NmtCudaRunner::Impl::record_slot_rows() {
   if (shortlisted()) gather_compact_rows(shortlist_base, shortlist_slots);
