@@ -12,6 +12,7 @@
 #include "engine/pipeline.h"
 #include "input/input_adapter.h"
 #include "replay.h"
+#include "signals.h"
 #include "worker/worker_config.h"
 
 namespace stream_tts::cli {
@@ -36,6 +37,9 @@ int with_pipeline(const CliConfig& config, Body body) {
   metrics->keep_records(false);  // the summary needs only the times; memory stays flat over long runs
   Pipeline pipeline(config.pipeline_options(), *translator, voices.router, *sink, *metrics);
   Status s = body(pipeline);
+  // A signal that arrived as the input ended (a Ctrl-C once everything was spoken, with the input
+  // closing just after): the user was told "stopping", so the run reports where it stopped.
+  if (s.is_ok() && stop_signal_arrived()) s = Status(StatusCode::kCancelled, "interrupted");
   // Closing finishes a WAV file's header whatever happened before (interrupted, disk full).
   Status c = sink->close();
   if (!config.quiet && metrics->count() > 0) std::fputs(metrics->summary().c_str(), stderr);
@@ -141,7 +145,7 @@ int run_translate(const CliConfig& config, std::stop_token stop) {
     }
     if (!status) break;  // end of input, or a read error
   }
-  if (stop.stop_requested()) return kExitInterrupted;
+  if (stop.stop_requested() || stop_signal_arrived()) return kExitInterrupted;
   if (status.code() != StatusCode::kEndOfStream) {
     log::error("reading stdin: {}", status.to_string());
     return kExitFailure;

@@ -2,73 +2,17 @@
 // still being written. See README.md for usage.
 #include <CLI/CLI.hpp>
 
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "cli_config.h"
 #include "cmd_models.h"
 #include "commands.h"
 #include "core/log.h"
+#include "signals.h"
 #include "stream_tts/status.h"
 
 namespace stream_tts::cli {
 namespace {
-
-int g_signal_pipe[2] = {-1, -1};
-// Lock-free atomics, not volatile sig_atomic_t: the handler runs on whichever thread the kernel
-// picks (the reader, the audio thread, an OpenBLAS worker), so two signals may be handled at once
-// on two threads; with `count = count + 1` both could read 0 and neither quit (ThreadSanitizer,
-// hostile.signals). Lock-free atomic operations are async-signal-safe.
-std::atomic<int> g_stop_signal{0};  // the signal that asked to stop
-static_assert(std::atomic<int>::is_always_lock_free);
-
-extern "C" void on_signal(int sig) {
-  static std::atomic<int> count{0};
-  if (count.fetch_add(1) > 0) {
-    // Second signal: leave now. An open WAV file keeps a valid header (the sink updates it after
-    // every write), so only the chunk being written may be missing.
-    constexpr char kMessage[] = "[stream-tts] interrupted again: quitting at once\n";
-    [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-    _exit(kExitInterrupted);
-  }
-  g_stop_signal.store(sig);
-  const char byte = 1;
-  [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
-}
-
-// Ctrl-C / SIGTERM -> stop_source.request_stop(), from a normal thread (not signal-safe otherwise).
-// Installed first thing in main, so that a signal at any later point stops the program cleanly
-// (outputs closed, WAV header written) instead of killing it.
-void watch_signals(std::stop_source* stop) {
-  // A reader that goes away (`stream-tts --out raw | head -c 1000`, a closed log pipe) and a file
-  // size limit (`ulimit -f`) must surface as write errors that name the output, not kill the
-  // process: the sinks report EPIPE and EFBIG as errors.
-  std::signal(SIGPIPE, SIG_IGN);
-  std::signal(SIGXFSZ, SIG_IGN);
-  if (::pipe(g_signal_pipe) != 0) return;
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  std::thread t([stop] {
-    char byte;
-    ssize_t n;
-    do {
-      n = ::read(g_signal_pipe[0], &byte, 1);
-    } while (n < 0 && errno == EINTR);
-    if (n != 1) return;
-    if (g_stop_signal.load() == SIGINT) {
-      log::warn("interrupted (Ctrl-C): stopping; Ctrl-C again quits at once");
-    } else {
-      log::warn("SIGTERM received: stopping; a second signal quits at once");
-    }
-    stop->request_stop();
-  });
-  t.detach();  // blocked in read() until a signal; ends with the process
-}
 
 void add_common_options(CLI::App& app, CliConfig& c) {
   const std::string kText = "Text";

@@ -96,7 +96,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   sigaddset(&defaults, SIGTERM);
   sigaddset(&defaults, SIGPIPE);
   posix_spawnattr_setsigdefault(&spawn.attr_, &defaults);
-  posix_spawnattr_setflags(&spawn.attr_, POSIX_SPAWN_SETSIGDEF);
+  // ... and nothing blocked: the CLI blocks SIGINT and SIGTERM in all its threads (apps/signals.cpp),
+  // and a mask survives exec.
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&spawn.attr_, &none);
+  posix_spawnattr_setflags(&spawn.attr_, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

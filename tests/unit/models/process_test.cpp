@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "models/progress.h"
@@ -43,6 +44,23 @@ TEST(Process, StopsTheChildOnRequest) {
   EXPECT_TRUE(r.stopped);
   EXPECT_FALSE(r.ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// The CLI blocks SIGINT and SIGTERM in all its threads (apps/signals.cpp); a child must not inherit
+// that, or a stop request's SIGTERM (and a terminal's Ctrl-C) would never reach it.
+TEST(Process, TheChildStartsWithNoSignalBlocked) {
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &block, &old), 0);
+  std::string out;
+  ProcessOptions options;
+  options.on_stdout = [&](std::span<const char> chunk) { out.append(chunk.data(), chunk.size()); };
+  const ProcessResult r = run_process({"grep", "SigBlk", "/proc/self/status"}, options);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(out, "SigBlk:\t0000000000000000\n");
 }
 
 TEST(Process, AnExceptionFromTheSinkReapsTheChild) {
