@@ -542,6 +542,23 @@ def case_signals(ctx):
     frames = check_wav(wav_path, min_frames=0, exact=False)
     print(f"second signal: the WAV header says {frames / 48000:.2f} s")
 
+    # Ctrl-C as the input ends (the signal, then stdin closed at once), after everything was spoken:
+    # still an interrupted run, exit 130 and where it stopped (it exited 0 when the end of the input
+    # won the race, 1 run in 10).
+    def at_the_end(proc, r):
+        wait_for_signal_handlers(proc.pid)
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+
+    os.remove(wav_path)
+    r = run(ctx, ["--input", "text", "--translate", "none"], b"One short line. Another one.\n",
+            out="wav:" + wav_path, before_close=at_the_end, timeout=30)
+    expect_exit(r, 130)
+    if not re.search(r"stopped after \d+ of \d+ sentences; wav:\S+ closed", r.stderr):
+        fail("Ctrl-C as the input ended: no closing message naming the output")
+    check_wav(wav_path, min_frames=0)
+    print(f"Ctrl-C as the input ends: exit {r.rc}, {len(r.records)} sentences")
+
     # `stream-tts translate` waiting for its next line on an open stdin must stop too (it used to
     # block in getline until a line came or a second signal killed it).
     def idle_then_term(proc, r):
