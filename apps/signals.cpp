@@ -56,7 +56,14 @@ extern "C" void on_signal(int sig) {
   [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
 }
 
-constexpr uint64_t kStopSignalMask = (uint64_t{1} << (SIGINT - 1)) | (uint64_t{1} << (SIGTERM - 1));
+constexpr int kStopSignals[] = {SIGINT, SIGTERM};
+
+// kStopSignals as a kernel signal mask (the first 64 signals, what rt_sigprocmask takes).
+constexpr uint64_t stop_signal_mask() {
+  uint64_t mask = 0;
+  for (int sig : kStopSignals) mask |= uint64_t{1} << (sig - 1);
+  return mask;
+}
 
 // Runs before every shared library's constructor (.preinit_array, which only an executable has):
 // blocks SIGINT and SIGTERM in the main thread, so that every thread started from here on, a
@@ -64,7 +71,7 @@ constexpr uint64_t kStopSignalMask = (uint64_t{1} << (SIGINT - 1)) | (uint64_t{1
 // call: nothing is initialised yet, a sanitizer's interceptors included. (A signal during the
 // dynamic loader's work before this still takes its default action.)
 extern "C" void stream_tts_block_stop_signals(int, char**, char**) {
-  const uint64_t mask = kStopSignalMask;
+  constexpr uint64_t mask = stop_signal_mask();
   ::syscall(SYS_rt_sigprocmask, SIG_BLOCK, &mask, nullptr, sizeof mask);
 }
 [[gnu::section(".preinit_array"), gnu::used]] void (*const kBlockStopSignals)(int, char**, char**) =
@@ -73,8 +80,7 @@ extern "C" void stream_tts_block_stop_signals(int, char**, char**) {
 sigset_t stop_signals() {
   sigset_t s;
   sigemptyset(&s);
-  sigaddset(&s, SIGINT);
-  sigaddset(&s, SIGTERM);
+  for (int sig : kStopSignals) sigaddset(&s, sig);
   return s;
 }
 

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <optional>
 
+#include "core/spawn_signals.h"
+
 extern char** environ;
 
 namespace stream_tts::models {
@@ -90,18 +92,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   posix_spawn_file_actions_adddup2(&spawn.actions_, options.on_stdout ? out_write.fd : err_write.fd, 1);
   posix_spawn_file_actions_adddup2(&spawn.actions_, err_write.fd, 2);
   // The child starts with default signal handling, whatever the CLI installed for itself.
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&spawn.attr_, &defaults);
-  // ... and nothing blocked: the CLI blocks SIGINT and SIGTERM in all its threads (apps/signals.cpp),
-  // and a mask survives exec.
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&spawn.attr_, &none);
-  posix_spawnattr_setflags(&spawn.attr_, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setflags(&spawn.attr_, reset_child_signals(&spawn.attr_, {SIGINT, SIGTERM, SIGPIPE}));
 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/spawn_signals.h"
 #include "worker/environment.h"
 
 extern char** environ;
@@ -154,17 +155,9 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(const WorkerConfig& 
   // Whatever other code in this process opened without O_CLOEXEC stays out of the worker.
   posix_spawn_file_actions_addclosefrom_np(&s.actions, 3);
   if (!config.cwd.empty()) posix_spawn_file_actions_addchdir_np(&s.actions, config.cwd.c_str());
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigdefault(&s.attr, &defaults);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&s.attr,
-                             &empty);  // the slot thread blocks SIGPIPE; the child must not
+  const short signal_flags = reset_child_signals(&s.attr, {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT});
   posix_spawnattr_setpgroup(&s.attr, 0);
-  posix_spawnattr_setflags(&s.attr,
-                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&s.attr, signal_flags | POSIX_SPAWN_SETPGROUP);
 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
