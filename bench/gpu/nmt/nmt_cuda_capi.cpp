@@ -61,7 +61,11 @@ void nmt_model_free(void* model) { delete static_cast<Model*>(model); }
 // LM head read whole (lm_head_screen off, the default until 2026-11-28b) instead of through its int8
 // screen; 1073741824 = a sentence as two copies, two graph launches and a copy back (sentence_graph off,
 // the default until 2026-11-28b) instead of one graph; 2147483648 = the last layer's FFN with W2 in shared
-// memory (last_ffn_shared_w2). 0 = the runner's defaults.
+// memory (last_ffn_shared_w2); 4294967296 = the cross-attention fold a block a column tile (fold_tiled off,
+// the default until 2026-11-28c); 8589934592 = unused (the encoder through cuBLASLt, measured no faster on
+// 2026-11-29a and removed); 17179869184 = the tiled fold with every column tile in one block
+// (fold_groups 1: what the launcher picks for large models, forced for the tiny ones' parity). 0 = the
+// runner's defaults.
 void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, int max_decoder, long long flags,
                               const int* shortlist, int n_shortlist);
 
@@ -98,6 +102,8 @@ void* nmt_cuda_open_shortlist(void* model, int int8, int pdl, int max_source, in
     if ((flags & 536870912) != 0) o.lm_head_screen = !o.lm_head_screen;
     if ((flags & 1073741824) != 0) o.sentence_graph = !o.sentence_graph;
     if ((flags & 2147483648LL) != 0) o.last_ffn_shared_w2 = !o.last_ffn_shared_w2;
+    if ((flags & 4294967296LL) != 0) o.fold_tiled = !o.fold_tiled;
+    if ((flags & 17179869184LL) != 0) o.fold_groups = 1;
     if ((flags & 2048) != 0) o.decode_carveout = 100;
     if ((flags & 4096) != 0) o.decode_carveout = 50;
     o.weights = int8 ? NmtCudaWeights::kInt8 : NmtCudaWeights::kFp16;

@@ -50,6 +50,8 @@ W2_SHARED = 512  # the FFN's W2 rows through shared memory (with the folded Laye
 LM_FULL = 536870912  # the fp16 LM head read whole instead of through its int8 screen (default since 2026-11-28b)
 TWO_GRAPHS = 1073741824  # a sentence as two graph launches and three copies instead of one graph (2026-11-28b)
 LAST_W2_SHARED = 2147483648  # the last layer's FFN with W2 in shared memory (last_ffn_shared_w2)
+FOLD_ONE_TILE = 4294967296  # the cross-attention fold a block a column tile (the first version)
+FOLD_ONE_GROUP = 17179869184  # the tiled fold with all column tiles in one block (fold_groups 1)
 
 
 def log(*a):
@@ -249,7 +251,9 @@ def cmd_smoke(a):
                                                   (1, False, False, ENCODER_BLOCK_ATTENTION),
                                                   (1, False, False, W2_SHARED),
                                                   (1, False, False, LM_FULL), (0, False, False, LM_FULL),
-                                                  (1, False, False, TWO_GRAPHS), (1, False, False, LAST_W2_SHARED)):
+                                                  (1, False, False, TWO_GRAPHS), (1, False, False, LAST_W2_SHARED),
+                                                  (1, False, False, FOLD_ONE_TILE), (0, False, False, FOLD_ONE_GROUP),
+                                                  (1, False, False, FOLD_ONE_GROUP)):
             r = ours.open(m, int8, pdl, 64, 64, persistent=persistent, unfused=unfused, variant=variant)
             t1 = ours.forced(r, src, 16)
             t2 = ours.forced(r, src, 16)
@@ -259,6 +263,17 @@ def cmd_smoke(a):
             print(f"smoke int8={int8} pdl={pdl} persistent={persistent} unfused={unfused} variant={variant}: forced {t1[:10]}... generate {g[:10]}... finite={np.isfinite(lg).all()} "
                   f"repeatable={t1 == t2}")
             if not ok:
+                sys.exit(1)
+            ours.l.nmt_cuda_close(r)
+        # A 40-token source: the tiled fold's second pass over the source positions (32 a pass) with
+        # several column tiles a block, under memcheck.
+        src40 = random_sources(rng, 1, cfg["vocab_size"], length=40, eos=cfg.get("eos_token_id", 2))[0]
+        for variant in (0, FOLD_ONE_GROUP, FOLD_ONE_TILE):
+            r = ours.open(m, int8, 1, 64, 64, variant=variant)
+            t1 = ours.forced(r, src40, 16)
+            lg = ours.step_logits(r, src40, t1[:4], vocab)
+            print(f"smoke int8={int8} 40-token source variant={variant}: forced {t1[:10]}... finite={np.isfinite(lg).all()}")
+            if not np.isfinite(lg).all():
                 sys.exit(1)
             ours.l.nmt_cuda_close(r)
         # The vocabulary shortlist (compact LM head + source slots), fused, unfused and persistent.
@@ -400,7 +415,10 @@ def cmd_parity(a):
                "ours_int8_w2_shared": ours.open(m, 1, 1, 64, 64, variant=W2_SHARED),
                "ours_fp16_w2_shared": ours.open(m, 0, 1, 64, 64, variant=W2_SHARED),
                "ours_fp16_lm_full": ours.open(m, 0, 1, 64, 64, variant=LM_FULL),
-               "ours_int8_two_graphs": ours.open(m, 1, 1, 64, 64, variant=TWO_GRAPHS)}
+               "ours_int8_two_graphs": ours.open(m, 1, 1, 64, 64, variant=TWO_GRAPHS),
+               "ours_fp16_fold_one_group": ours.open(m, 0, 1, 64, 64, variant=FOLD_ONE_GROUP),
+               "ours_int8_fold_one_group": ours.open(m, 1, 1, 64, 64, variant=FOLD_ONE_GROUP),
+               "ours_int8_fold_one_tile": ours.open(m, 1, 1, 64, 64, variant=FOLD_ONE_TILE)}
     # Vocabulary shortlist: a quarter of the vocabulary plus the special tokens and the forced BOS (7).
     sl = make_shortlist(vocab, vocab // 4, [0, 1, 2, 3, 7, cfg.get("pad_token_id", 1), cfg.get("eos_token_id", 2)])
     shortlisted = {"ours_fp16_shortlist": dict(int8=0), "ours_int8_shortlist": dict(int8=1),
@@ -420,7 +438,7 @@ def cmd_parity(a):
     res = logits_parity(ours, runners, hf32, srcs, vocab, bos=7, shortlists={k: sl for k in shortlisted})
     # The folded cross-attention (the default) preloads 24 source positions a block; longer sources take
     # its late path.
-    folds = {k: runners[k] for k in ("ours_fp16", "ours_int8")}
+    folds = {k: runners[k] for k in ("ours_fp16", "ours_int8", "ours_fp16_fold_one_group", "ours_int8_fold_one_group")}
     long = logits_parity(ours, folds, hf32, random_sources(np.random.default_rng(4), 4, cfg["vocab_size"], length=40,
                                                           eos=cfg.get("eos_token_id", 2)), vocab, bos=7)
     res.update({f"{k}_src40": v for k, v in long.items()})

@@ -315,6 +315,10 @@ struct CrossFoldArgs {
   uint16_t* q_rows = nullptr;         // [n_layers, heads, max_src, d] fp16
   uint16_t* v_rows = nullptr;         // [n_layers, heads, max_src, d] fp16
   float* q_const = nullptr;           // [n_layers, heads, max_src]
+  bool tiled = true;                  // blocks of several column tiles (false: one tile a block, the first
+                                      // version; kept for measuring)
+  int groups = 0;                     // tiled: column-tile groups a (layer, head, K or V); 0 = chosen by
+                                      // the launcher from the SM count (tests force 1: several tiles a block)
 };
 void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream);
 // A decode step's cross-attention from the folded rows of one layer: out[0, d) += Σ_h Σ_j p_hj v_rows +

@@ -60,6 +60,10 @@ struct NmtCudaOptions {
                                        // sharing q_h, 0 = cross-Q GEMV + attention (bench/gpu/nmt/NOTES.md)
   bool fold_x_per_warp = false;        // fused_cross 4: every warp reads x from L2 itself (the first
                                        // version) instead of one copy a block in shared memory
+  bool fold_tiled = true;              // fused_cross 4: the per-sentence fold in blocks of several column
+                                       // tiles, the next tile's weights loaded while one is multiplied
+                                       // (false: a block a tile, the first version)
+  int fold_groups = 0;                 // fold_tiled: column-tile groups (0 = from the SM count; tests: 1)
   int ffn_sum_copies = 4;              // fused path: the FFN adds its sums into this many copies (1..4),
                                        // which its readers add up: fewer atomics on one address
                                        // (H200 with fused_cross 4: fp16 shortlist -0.1 ms, int8 ±0.05)

@@ -151,6 +151,8 @@ void NmtCudaRunner::Impl::record_fold(int s) {
   f.q_rows = fold_q;
   f.v_rows = fold_v;
   f.q_const = fold_const;
+  f.tiled = options.fold_tiled;
+  f.groups = options.fold_groups;
   kern::cross_fold(f, w.decoder[0].cross_q.int8, stream);
 }
 
