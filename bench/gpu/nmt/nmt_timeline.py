@@ -28,8 +28,10 @@ KINDS = ("embed", "qkv", "self_attn_out", "cross_q", "cross_attn_out", "cross_fo
 
 
 def label(names):
-    """Kernel kinds of one sentence's decode kernels in launch order (5 a layer, then the LM head)."""
+    """Kernel kinds of one sentence's decode kernels in launch order (5 a layer, then the LM head; 4 with
+    the folded cross-attention, which leaves no cross-Q GEMV and no cross attention_out)."""
     out, gemv_i, attn_i = [], 0, 0
+    folded = any("cross_folded" in n for n in names)
     for n in names:
         if "lm_head_rescore" in n:  # the LM-head screen's second kernel (fp16 full vocabulary)
             out.append("lm_rescore")
@@ -41,10 +43,10 @@ def label(names):
         elif "cross_folded" in n:
             out.append("cross_folded")
         elif "attention_out" in n:
-            out.append("self_attn_out" if attn_i % 2 == 0 else "cross_attn_out")
+            out.append("self_attn_out" if folded or attn_i % 2 == 0 else "cross_attn_out")
             attn_i += 1
         elif "gemv" in n:
-            out.append("qkv" if gemv_i % 2 == 0 else "cross_q")
+            out.append("qkv" if folded or gemv_i % 2 == 0 else "cross_q")
             gemv_i += 1
         elif "embed" in n:
             out.append("embed")
