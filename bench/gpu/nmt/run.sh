@@ -9,6 +9,8 @@
 #     diag   ours vs transformers per position: final residual stream, then norm + LM head
 #     profile  ncu per-kernel durations of one decode step
 #     chain  the floor of a decode-step link: chains of near-empty kernels against grid barriers
+#     cli    the product binary (after bench/gpu/nmt/prepare-cli.sh here, carry [".gpu-cli"]):
+#            `stream-tts translate --device cuda` on the golden models against transformers' outputs
 # Results land in $OUT (copied back into bench/gpu/nmt/results/ by whoever called).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -94,12 +96,44 @@ sweep() {
   done
 }
 
+# The user's path end to end: `stream-tts translate --translate nmt --device cuda` (fp16, int8, the
+# shortlist) on the tiny golden models, whose cases transformers' greedy outputs were recorded for;
+# tests/integration/nmt_translate_check.py compares every case whose steps are all clear of near-ties.
+cli() {
+  [[ -x .gpu-cli/stream-tts ]] || { echo "cli: no .gpu-cli/ (bench/gpu/nmt/prepare-cli.sh, carry .gpu-cli)" >&2; exit 1; }
+  rm -rf "$work/cli" && mkdir -p "$work/cli" && tar -C "$work/cli" -xJf .gpu-cli/lib.tar.xz
+  local cuda_lib
+  cuda_lib=$(dirname "$(find /usr /opt -name 'libcublas.so.13*' 2>/dev/null | head -1)")
+  export LD_LIBRARY_PATH="$work/cli/lib:$cuda_lib:${LD_LIBRARY_PATH:-}"
+  local bin=.gpu-cli/stream-tts g=tests/golden/nmt fails=0
+  echo "cli: libcublas from $cuda_lib" | tee "$out/cli.txt"
+  echo "A cat is sleeping over there." | $bin translate --translate nmt --model $g/tiny-nllb --device cuda \
+    --max-tokens 16 --log-level debug 2>&1 | tail -5 | tee -a "$out/cli.txt"
+  for model in tiny-nllb tiny-marian; do
+    for args in "" "--int8" "--shortlist $g/$model.shortlist.txt"; do
+      # int8 is not held to fp32 transformers' text (as on the CPU: reported, not required).
+      if python3 tests/integration/nmt_translate_check.py $bin $g/$model.golden.json $g/$model --device cuda $args \
+          >"$work/cli/check.txt" 2>&1; then r=PASS; else r=FAIL; [[ $args == --int8 ]] || fails=$((fails + 1)); fi
+      echo "cli $model --device cuda $args: $r $(tail -1 "$work/cli/check.txt")" | tee -a "$out/cli.txt"
+    done
+  done
+  # Time through the CLI: 24 golden sentences a run, on the GPU and on the CPU.
+  for dev in cuda cpu; do
+    local t0=$EPOCHREALTIME
+    python3 -c "import json;[print(c['text']) for c in json.load(open('$g/tiny-nllb.golden.json'))['cases']]" |
+      $bin translate --translate nmt --model $g/tiny-nllb --device $dev --max-tokens 32 >/dev/null
+    echo "cli tiny-nllb --device $dev: 24 sentences (load included) $(python3 -c "print(round($EPOCHREALTIME - $t0, 2))") s" | tee -a "$out/cli.txt"
+  done
+  return $fails
+}
+
 [[ $# -eq 0 ]] && set -- all
 for stage in "$@"; do
   case $stage in
     build) build ;;
     check|bench|diag|profile|sweep|chain) build; $stage ;;
+    cli) cli ;;
     all) build; check; bench ;;
-    *) echo "usage: $0 [build|check|bench|diag|profile|chain|all]..." >&2; exit 2 ;;
+    *) echo "usage: $0 [build|check|bench|diag|profile|chain|cli|all]..." >&2; exit 2 ;;
   esac
 done
