@@ -46,6 +46,20 @@ __device__ __forceinline__ float half8_sum(const uint4& w) {
   return s;
 }
 
+// One 16-byte chunk of weights (16 int8 or 8 fp16 values) into the shared fp16 tile: int8 values are
+// exact integers, exact in fp16.
+template <bool INT8>
+__device__ __forceinline__ void store_weight_chunk(const uint4& w, __half* dst) {
+  if constexpr (INT8) {
+    float f[16];
+    unpack16_int8(w, f);
+#pragma unroll
+    for (int e = 0; e < 16; e += 2) *reinterpret_cast<__half2*>(dst + e) = __floats2half2_rn(f[e], f[e + 1]);
+  } else {
+    *reinterpret_cast<uint4*>(dst) = w;
+  }
+}
+
 // grid (d / 128, heads, 2 · layers), 256 threads: z even folds the queries (columns c0 .. c0 + 128 of
 // W_q's head rows), z odd the values (rows r0 .. r0 + 128 of W_o's head columns), 16 source positions
 // at a time on the tensor cores (WMMA 16×16×16, fp16 operands, fp32 sums): each warp one 16-column tile,
@@ -86,15 +100,7 @@ __global__ void __launch_bounds__(kThreads) cross_fold_kernel(CrossFoldArgs a) {
 #pragma unroll
   for (int u = 0; u < kChunks; ++u) {
     const int v = threadIdx.x + u * kThreads, row = v / per_row, ch = v % per_row;
-    __half* dst = bs + row * row_len + ch * kPerChunk;
-    if constexpr (INT8) {
-      float f[16];
-      unpack16_int8(wb[u], f);  // exact integers, exact in fp16
-#pragma unroll
-      for (int e = 0; e < 16; e += 2) *reinterpret_cast<__half2*>(dst + e) = __floats2half2_rn(f[e], f[e + 1]);
-    } else {
-      *reinterpret_cast<uint4*>(dst) = wb[u];
-    }
+    store_weight_chunk<INT8>(wb[u], bs + row * row_len + ch * kPerChunk);
   }
   // The output column of this thread (the same in every pass): γ_c for the queries, W_o's int8 scale for
   // the values.
@@ -245,15 +251,7 @@ __global__ void __launch_bounds__(kThreads, 3) cross_fold_tiled_kernel(CrossFold
 #pragma unroll
       for (int u = 0; u < kChunks; ++u) {
         const int v = threadIdx.x + u * kThreads, row = v / per_row, ch = v % per_row;
-        __half* dst = bs + row * row_len + ch * kPerChunk;
-        if constexpr (INT8) {
-          float f[16];
-          unpack16_int8(wb[u], f);  // exact integers, exact in fp16
-#pragma unroll
-          for (int e = 0; e < 16; e += 2) *reinterpret_cast<__half2*>(dst + e) = __floats2half2_rn(f[e], f[e + 1]);
-        } else {
-          *reinterpret_cast<uint4*>(dst) = wb[u];
-        }
+        store_weight_chunk<INT8>(wb[u], bs + row * row_len + ch * kPerChunk);
       }
       const float column_scale = next_scale;
       if (t + 1 < end) {
