@@ -467,22 +467,16 @@ bool cross_folded_supported(int head_dim, int d, int heads, int n_q) {
   return head_dim == 64 && (d == 256 || d == 512 || d == 1024) && n_q == heads * 64 && n_q == d;
 }
 
-void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream) {
+void cross_fold(const CrossFoldArgs& a, bool int8, int sm_count, cudaStream_t stream) {
   if (a.d % kFoldColumns != 0 || a.s <= 0 || a.s > a.max_src) {
     throw Error(StatusCode::kInvalidArgument, "cross_fold: shape not supported");
   }
   if (a.tiled) {
     // Blocks of all of a (layer, head, K or V)'s column tiles when there are enough of them to give every
     // SM two; otherwise the tiles split into groups.
-    static const int sms = [] {
-      int device = 0, count = 0;
-      ST_CUDA_CHECK(cudaGetDevice(&device));
-      ST_CUDA_CHECK(cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device));
-      return count;
-    }();
     const int tiles_all = a.d / kFoldColumns, units = a.heads * 2 * a.n_layers;
     int groups = 1;
-    while (groups < tiles_all && tiles_all % (2 * groups) == 0 && units * groups < 2 * sms) groups *= 2;
+    while (groups < tiles_all && tiles_all % (2 * groups) == 0 && units * groups < 2 * sm_count) groups *= 2;
     if (a.groups > 0 && tiles_all % a.groups == 0) groups = a.groups;
     const dim3 grid(a.heads, 2 * a.n_layers, groups);
     const int tiles = tiles_all / groups;

@@ -320,7 +320,7 @@ struct CrossFoldArgs {
   int groups = 0;                     // tiled: column-tile groups a (layer, head, K or V); 0 = chosen by
                                       // the launcher from the SM count (tests force 1: several tiles a block)
 };
-void cross_fold(const CrossFoldArgs& a, bool int8, cudaStream_t stream);
+void cross_fold(const CrossFoldArgs& a, bool int8, int sm_count, cudaStream_t stream);
 // A decode step's cross-attention from the folded rows of one layer: out[0, d) += Σ_h Σ_j p_hj v_rows +
 // bias, read from x (not normed: the statistics are taken here). out must not alias x (atomic sums);
 // zero [zero_n] is zero-filled after the PDL wait, as in GemvArgs.

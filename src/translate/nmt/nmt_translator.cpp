@@ -98,14 +98,12 @@ NmtTranslator::NmtTranslator(const TranslatorConfig& config) : impl_(std::make_u
     }
   }
   const NmtConfig& c = impl_->model->config;
-  if (impl_->runner) {
-    log::debug("nmt: {} ({} + {} layers, d_model {}, vocab {}), CPU {}, {} threads, int8 kernel {}", config.model,
-               c.encoder_layers, c.decoder_layers, c.d_model, c.vocab_size, config.int8 ? "int8" : "fp32", threads,
-               nn::cpu::int8_kernel_name());
-  } else {
-    log::debug("nmt: {} ({} + {} layers, d_model {}, vocab {}), CUDA {}", config.model, c.encoder_layers,
-               c.decoder_layers, c.d_model, c.vocab_size, config.int8 ? "int8" : "fp16");
-  }
+  const std::string engine =
+      impl_->runner ? fmt::format("CPU {}, {} threads, int8 kernel {}", config.int8 ? "int8" : "fp32", threads,
+                                  nn::cpu::int8_kernel_name())
+                    : fmt::format("CUDA {}", config.int8 ? "int8" : "fp16");
+  log::debug("nmt: {} ({} + {} layers, d_model {}, vocab {}), {}", config.model, c.encoder_layers, c.decoder_layers,
+             c.d_model, c.vocab_size, engine);
 }
 
 NmtTranslator::~NmtTranslator() = default;

@@ -153,7 +153,7 @@ void NmtCudaRunner::Impl::record_fold(int s) {
   f.q_const = fold_const;
   f.tiled = options.fold_tiled;
   f.groups = options.fold_groups;
-  kern::cross_fold(f, w.decoder[0].cross_q.int8, stream);
+  kern::cross_fold(f, w.decoder[0].cross_q.int8, sm_count, stream);
 }
 
 // The persistent decode kernel's arguments, when the model is one it handles.
